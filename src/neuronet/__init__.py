@@ -1,0 +1,25 @@
+"""neuronet: feed-forward neural networks as graphs of neurons and weighted edges.
+
+Shape letters used in comments throughout the package:
+
+* ``R`` -- restarts: independent copies of a network trained at once (an array axis);
+* ``B`` -- examples in a batch;
+* ``n`` -- neurons in a level (``n_in``, ``n_out``, ``n_s``/``n_t`` for a source/target level);
+* ``P`` -- parameters of one network (one per weight, plus zeros where a block lacks an edge);
+* ``E`` -- edges.
+
+>>> import neuronet as nn
+>>> net = nn.mlp([2, 2, 1], hidden="logistic", seed=0)
+>>> net.forward([[0.0, 1.0]]).shape
+(1, 1)
+"""
+
+from .errors import DataError, GraphError, ModelFileError, NeuronetError, TrainingError
+from .graph import Graph, Neuron
+from .network import Gradient, Network, Trace, mlp
+
+__all__ = [
+    "Graph", "Neuron", "Network", "Trace", "Gradient", "mlp",
+    "NeuronetError", "GraphError", "DataError", "ModelFileError", "TrainingError",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,95 @@
+"""Backpropagation over the compiled structure, in the seed's three steps (chapter III.II).
+
+With δ_j = ∂L/∂z_j:
+
+1. at the output neurons, δ_k = f_k'(z_k) · ∂L/∂ŷ_k;
+2. level by level backwards, summing over every outgoing edge,
+   δ_i = f_i'(z_i) · Σ_j w_ij · δ_j;
+3. for every weight, ∂L/∂w_ij = δ_j · o_i.
+
+Vectorized over a level, R restarts and a batch of B examples::
+
+    delta_t = g_t * f_t'(z_t, o_t)           # (R, B, n_t)
+    dW[t,s] = o_s^T @ delta_t                 # (R, n_s, B) @ (R, B, n_t) -> (R, n_s, n_t)
+    g_s    += delta_t @ W[t,s]^T              # (R, B, n_t) @ (R, n_t, n_s) -> (R, B, n_s)
+
+where g_t = ∂L/∂o_t. L is the batch mean, so ∂L/∂ŷ carries a factor 1/B.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .losses import Loss
+from .network import Cache, forward
+from .structure import BIAS, Structure
+
+
+def backward(S: Structure, theta: np.ndarray, cache: Cache, dyhat: np.ndarray, grad: np.ndarray,
+             keep_deltas: bool = False) -> list | None:
+    """Write ∂L/∂theta (R, P) into ``grad`` given ∂L/∂ŷ (R, B, n_out); optionally return every δ_t."""
+    R = theta.shape[0]
+    L = len(S.levels)
+    g: list = [None] * L                          # ∂L/∂o_t, (R, B, n_t)
+    deltas: list = [None] * L
+    for t in range(L - 1, 0, -1):
+        lev = S.levels[t]
+        # Step 1 (outputs) and the sum of step 2 meet here: a level may hold both kinds.
+        if len(lev.out_cols):
+            if S.output_is_last_level:
+                gt = dyhat if g[t] is None else g[t] + dyhat
+            else:
+                gt = g[t] if g[t] is not None else np.zeros_like(cache.z[t])
+                gt[..., lev.out_cols] += dyhat[..., lev.out_pos]
+        else:
+            gt = g[t] if g[t] is not None else np.zeros_like(cache.z[t])  # a dead-end neuron
+        zt, ot = cache.z[t], cache.o[t]
+        if len(lev.segments) == 1:
+            act = lev.segments[0][0]
+            delta = gt * act.df(zt, ot)                                    # (R, B, n_t)
+        else:
+            delta = np.empty_like(zt)
+            for act, sl in lev.segments:
+                delta[..., sl] = gt[..., sl] * act.df(zt[..., sl], ot[..., sl])
+        if keep_deltas:
+            deltas[t] = delta
+        for blk in lev.blocks:
+            gW = blk.view(grad)                                            # (R, n_s, n_t) view into grad
+            if blk.src == BIAS:
+                gW[...] = delta.sum(axis=1)[:, None, :]                    # o_bias = 1
+            else:
+                a = cache.o[blk.src]
+                if a.ndim == 2:                                            # data shared by all restarts
+                    if R == 1:
+                        np.matmul(a.T, delta[0], out=gW[0])                # (n_s, B) @ (B, n_t)
+                    else:
+                        gW[...] = np.matmul(a.T, delta)                    # (n_s, B) @ (R, B, n_t)
+                else:
+                    np.matmul(a.transpose(0, 2, 1), delta, out=gW)        # (R, n_s, B) @ (R, B, n_t)
+                if blk.src > 0:                                            # step 2: pass δ back along edges
+                    W = blk.view(theta)
+                    back = np.matmul(delta, W.transpose(0, 2, 1))          # (R, B, n_t) @ (R, n_t, n_s)
+                    if g[blk.src] is None:
+                        g[blk.src] = back
+                    else:
+                        g[blk.src] += back
+            if blk.mask is not None:
+                gW *= blk.mask
+    return deltas if keep_deltas else None
+
+
+def loss_and_gradient(S: Structure, theta: np.ndarray, X: np.ndarray, Y: np.ndarray, loss: Loss,
+                      grad: np.ndarray | None = None, keep_deltas: bool = False):
+    """Mean loss (R,), its gradient (R, P), and (optionally) every level's δ, for one batch.
+
+    theta (R, P); X (B, n_in) or (R, B, n_in); Y (B, n_out) or (R, B, n_out).
+    """
+    cache = forward(S, theta, X)
+    B = X.shape[-2]
+    value = loss.value(cache.yhat, Y).mean(axis=-1)                       # (R, B) -> (R,)
+    dyhat = loss.grad(cache.yhat, Y)                                       # (R, B, n_out)
+    dyhat *= 1.0 / B
+    if grad is None:
+        grad = np.zeros_like(theta)
+    deltas = backward(S, theta, cache, dyhat, grad, keep_deltas)
+    return value, grad, deltas

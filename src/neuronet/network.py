@@ -1,0 +1,456 @@
+"""A network: a frozen structure plus its weights, evaluated level by level.
+
+For every non-input, non-bias neuron j (the seed, chapter I)::
+
+    z_j = Σ_{i∈In(j)} w_ij · o_i        o_j = f_j(z_j)
+
+and, for a whole level t at once, over R restarts and a batch of B examples::
+
+    z_t = Σ_s o_s @ W[t,s] + Σ_rows W[t,bias]   # (R, B, n_s) @ (R, n_s, n_t) -> (R, B, n_t)
+    o_t = f_t(z_t)                               # per activation segment of the level
+
+so the network implements f = σ_L∘A_L∘…∘σ_2∘A_2 (the seed, chapter II.III).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from . import initializers
+from .errors import DataError, GraphError
+from .graph import Topology
+from .structure import BIAS, Structure, compile_structure
+
+DTYPES = {"float64": np.float64, "float32": np.float32}
+
+
+def resolve_dtype(dtype) -> type:
+    """'float64' | 'float32' (or the numpy types) -> the numpy scalar type."""
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        name = str(dtype)
+    if name not in DTYPES:
+        raise DataError(f"dtype must be 'float64' or 'float32'; received dtype={dtype!r}.")
+    return DTYPES[name]
+
+
+def as_float_array(A, dtype, where: str = "X") -> np.ndarray:
+    """A finite float array of ``dtype``; ints and bools are converted, objects refused."""
+    if hasattr(A, "to_numpy") and not isinstance(A, np.ndarray):  # pandas
+        A = A.to_numpy()
+    try:
+        arr = np.asarray(A)
+    except Exception as exc:  # ragged lists and the like
+        raise DataError(f"{where} could not be read as a numeric array: {exc}") from None
+    if arr.dtype.kind not in "biuf":
+        what = {"O": "Python objects", "U": "text", "S": "bytes", "c": "complex numbers",
+                "M": "dates", "m": "time deltas"}.get(arr.dtype.kind, str(arr.dtype))
+        raise DataError(f"{where} must hold numbers; it holds {what} (dtype {arr.dtype}). "
+                        "Convert it to floats first (text columns: one-hot encode them).")
+    arr = arr.astype(dtype, copy=False)
+    if arr.size and not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        at = f"row {bad[0]}, column {bad[1]}" if arr.ndim == 2 else f"position {tuple(int(b) for b in bad)}"
+        raise DataError(f"{where} holds {arr[tuple(bad)]} at {at}; every value must be finite. "
+                        "Remove or impute missing and infinite values.")
+    return arr
+
+
+# -- the forward pass over R restarts -----------------------------------------------------
+@dataclass
+class Cache:
+    """z and o of every level from one forward pass: lists of (R, B, n_t) arrays."""
+
+    z: list
+    o: list
+    yhat: np.ndarray  # (R, B, n_out)
+
+
+def forward(S: Structure, theta: np.ndarray, X: np.ndarray) -> Cache:
+    """Evaluate R networks on one batch, level by level.
+
+    theta (R, P); X (B, n_in) shared by all restarts, or (R, B, n_in). Returns the Cache.
+    """
+    R = theta.shape[0]
+    z: list = [None] * len(S.levels)
+    o: list = [None] * len(S.levels)
+    o[0] = X                                                           # (B, n_0) or (R, B, n_0)
+    for t in range(1, len(S.levels)):
+        lev = S.levels[t]
+        zt = None
+        for blk in lev.blocks:
+            W = blk.view(theta)                                        # (R, n_s, n_t)
+            if blk.src == BIAS:
+                b = W[:, 0, :] if blk.shape[0] == 1 else W.sum(axis=1)  # (R, n_t)
+                if zt is None:
+                    zt = np.broadcast_to(b[:, None, :], (R, X.shape[-2], blk.shape[1])).copy()
+                else:
+                    zt += b[:, None, :]
+                continue
+            a = o[blk.src]
+            if a.ndim == 2 and R == 1:
+                term = (a @ W[0])[None]                                # (B, n_s) @ (n_s, n_t) -> (1, B, n_t)
+            else:
+                term = np.matmul(a, W)                                 # (R, B, n_s) @ (R, n_s, n_t) -> (R, B, n_t)
+            if zt is None:
+                zt = term
+            else:
+                zt += term
+        z[t] = zt
+        if len(lev.segments) == 1:
+            o[t] = lev.segments[0][0].f(zt)
+        else:
+            ot = np.empty_like(zt)
+            for act, sl in lev.segments:
+                ot[..., sl] = act.f(zt[..., sl])
+            o[t] = ot
+    return Cache(z, o, gather_outputs(S, o))
+
+
+def gather_outputs(S: Structure, o: list) -> np.ndarray:
+    if S.output_is_last_level:
+        return o[-1]
+    ref = o[-1]
+    yhat = np.empty(ref.shape[:-1] + (S.n_out,), dtype=ref.dtype)
+    for t in range(1, len(S.levels)):
+        lev = S.levels[t]
+        if len(lev.out_cols):
+            yhat[..., lev.out_pos] = o[t][..., lev.out_cols]
+    return yhat
+
+
+# -- results of trace and gradient ------------------------------------------------------
+@dataclass
+class Trace:
+    """One example through the network, in the seed's notation.
+
+    ``z[j]`` is the input of neuron j (for an input neuron, its coordinate of x) and
+    ``o[j]`` its output (1 for bias neurons); ``y`` is the network's output vector.
+    """
+
+    x: np.ndarray
+    z: dict[int, float]
+    o: dict[int, float]
+    y: np.ndarray
+
+
+@dataclass
+class Gradient:
+    """∂L/∂w_ij for every edge (``weights[(i, j)]``), ∂L/∂z_j for every neuron (``deltas[j]``).
+
+    L is the mean loss over the batch (``loss``). For a single example (1-D x), each delta
+    is a float; for a batch, ``deltas[j]`` has shape (B,): the derivative of the batch's
+    mean loss with respect to each example's z_j.
+    """
+
+    weights: dict[tuple[int, int], float]
+    deltas: dict[int, Any]
+    loss: float
+    flat: np.ndarray = field(repr=False)  # (P,) in the layout of theta
+
+
+class Network:
+    """A feed-forward network: a compiled structure and one weight vector ``theta`` (P,).
+
+    Build one with :class:`neuronet.Graph` or :func:`neuronet.mlp`; load one with
+    :func:`neuronet.load`.
+    """
+
+    def __init__(self, structure: Structure, theta: np.ndarray, info: Mapping | None = None):
+        theta = np.asarray(theta)
+        if theta.shape != (structure.P,):
+            raise ValueError(f"theta must have shape ({structure.P},); received {theta.shape}")
+        self._S = structure
+        self._theta = theta
+        self.info: dict = dict(info or {})  # free-form metadata kept in model files (preprocessing, classes…)
+
+    @classmethod
+    def _from_graph(cls, topo: Topology, weights: Mapping, seed=None, dtype="float64", init="auto") -> "Network":
+        dt = resolve_dtype(dtype)
+        S = compile_structure(topo)
+        theta = initializers.draw(S, 1, np.random.default_rng(seed), init, dtype=dt)[0]
+        for e, ij in enumerate(S.edges):
+            w = weights.get(ij)
+            if w is not None:
+                theta[S.edge_param[e]] = w
+        return cls(S, theta)
+
+    # -- description ---------------------------------------------------------------------
+    @property
+    def structure(self) -> Structure:
+        return self._S
+
+    @property
+    def theta(self) -> np.ndarray:
+        """All weights in the engine's layout (P,), a read-only view."""
+        v = self._theta.view()
+        v.flags.writeable = False
+        return v
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._theta.dtype
+
+    @property
+    def neurons(self):
+        return self._S.neurons
+
+    @property
+    def edges(self) -> tuple[tuple[int, int], ...]:
+        return self._S.edges
+
+    @property
+    def inputs(self) -> list[int]:
+        return list(self._S.inputs)
+
+    @property
+    def outputs(self) -> list[int]:
+        return list(self._S.outputs)
+
+    @property
+    def biases(self) -> list[int]:
+        return list(self._S.biases)
+
+    @property
+    def layers(self) -> list[list[int]] | None:
+        """``[[ids of layer 1], [layer 2], …]`` with bias neurons in their layer, or None if not layered."""
+        L = self._S.topology.layers
+        return None if L is None else [list(layer) for layer in L]
+
+    @property
+    def levels(self) -> list[list[int]]:
+        """Non-bias neuron ids by level (longest path from an input), in evaluation order."""
+        return [sorted(lev.ids) for lev in self._S.levels]
+
+    @property
+    def n_params(self) -> int:
+        """The number of weights (edges)."""
+        return len(self._S.edges)
+
+    def activation(self, nid: int) -> str | None:
+        return self._S.topology.neuron(nid).activation
+
+    def __repr__(self) -> str:
+        kinds = [nu.kind for nu in self.neurons]
+        counts = ", ".join(f"{kinds.count(k)} {k}" for k in ("input", "bias", "hidden", "output") if k in kinds)
+        L = self.layers
+        shape = ("layered " + "-".join(str(sum(1 for j in layer if self._S.topology.neuron(j).kind != "bias"))
+                                        for layer in L)) if L else f"{len(self._S.levels)} levels, not layered"
+        return f"<Network: {len(kinds)} neurons ({counts}), {len(self.edges)} edges, {shape}, {self.dtype}>"
+
+    # -- weights ----------------------------------------------------------------------
+    @property
+    def weights(self) -> dict[tuple[int, int], float]:
+        """``{(i, j): w_ij}`` for every edge, a copy."""
+        return {ij: float(self._theta[p]) for ij, p in zip(self._S.edges, self._S.edge_param)}
+
+    def set_weights(self, weights: Mapping[tuple[int, int], float]) -> None:
+        """Set some or all weights ``{(i, j): w_ij}``; unknown edges and non-finite values are refused."""
+        index = {ij: p for ij, p in zip(self._S.edges, self._S.edge_param)}
+        new = self._theta.copy()
+        for ij, w in dict(weights).items():
+            key = tuple(ij) if isinstance(ij, (tuple, list)) else ij
+            if key not in index:
+                raise GraphError(f"set_weights: the network has no edge {ij!r}. Edges are (i, j) pairs of ids "
+                                 f"such as {self._S.edges[0]}.")
+            w = float(w)
+            if not np.isfinite(w):
+                raise GraphError(f"set_weights: the weight of edge {key[0]} → {key[1]} must be finite; received {w}.")
+            new[index[key]] = w
+        self._theta = new
+
+    def copy(self) -> "Network":
+        return Network(self._S, self._theta.copy(), self.info)
+
+    def astype(self, dtype) -> "Network":
+        """The same network computing in another dtype ('float32' or 'float64')."""
+        return Network(self._S, self._theta.astype(resolve_dtype(dtype)), self.info)
+
+    def _with_theta(self, theta: np.ndarray) -> "Network":
+        return Network(self._S, np.array(theta, dtype=self.dtype), self.info)
+
+    # -- evaluation -------------------------------------------------------------------
+    def _check_X(self, X, where: str = "X") -> tuple[np.ndarray, bool]:
+        Xa = as_float_array(X, self.dtype, where)
+        single = Xa.ndim == 1
+        if single:
+            Xa = Xa[None, :]
+        n_in = self._S.n_in
+        if Xa.ndim != 2:
+            raise DataError(f"{where} must be one example (n_in,) or a batch (B, n_in); received shape {Xa.shape}.")
+        if Xa.shape[1] != n_in:
+            ids = ", ".join(map(str, self._S.inputs[:8])) + (" …" if n_in > 8 else "")
+            hint = " For one input and many examples, pass X.reshape(-1, 1)." if single and n_in == 1 else ""
+            raise DataError(f"{where} has {Xa.shape[1]} column{'s' if Xa.shape[1] != 1 else ''} per example, but the "
+                            f"network has {n_in} input neuron{'s' if n_in != 1 else ''} (ids {ids}).{hint}")
+        if Xa.shape[0] == 0:
+            raise DataError(f"{where} is an empty batch (0 examples); pass at least one row.")
+        return Xa, single
+
+    def forward(self, X) -> np.ndarray:
+        """f(X): a batch (B, n_in) -> (B, n_out); one example (n_in,) -> (n_out,)."""
+        Xa, single = self._check_X(X)
+        yhat = forward(self._S, self._theta[None], Xa).yhat[0]       # (B, n_out)
+        return yhat[0] if single else yhat
+
+    __call__ = forward
+
+    def trace(self, x) -> Trace:
+        """z_j and o_j of every neuron for one example x (n_in,)."""
+        Xa, single = self._check_X(x, "x")
+        if not single and Xa.shape[0] != 1:
+            raise DataError(f"trace() takes one example (n_in,); received {Xa.shape[0]} rows. "
+                            "Use forward() for a batch.")
+        c = forward(self._S, self._theta[None], Xa)
+        z: dict[int, float] = {}
+        o: dict[int, float] = {}
+        for nu in self.neurons:
+            if nu.kind == "bias":
+                o[nu.id] = 1.0
+                continue
+            t, col = self._S.position[nu.id]
+            if t == 0:
+                z[nu.id] = o[nu.id] = float(Xa[0, col])
+            else:
+                z[nu.id] = float(c.z[t][0, 0, col])
+                o[nu.id] = float(c.o[t][0, 0, col])
+        return Trace(Xa[0].copy(), dict(sorted(z.items())), dict(sorted(o.items())), c.yhat[0, 0].copy())
+
+    def gradient(self, X, Y, loss: str = "squared") -> Gradient:
+        """Backpropagation: ∂L/∂w_ij for every edge and ∂L/∂z_j for every neuron; L = batch mean."""
+        from . import backprop, losses  # noqa: PLC0415 (backprop sits above network)
+
+        Xa, single = self._check_X(X)
+        lo = losses.get(loss)
+        Ya = losses.prepare_targets(lo, np.atleast_1d(Y) if single and np.ndim(Y) == 0 else
+                                    (np.asarray(Y)[None] if single else Y),
+                                    self._S.n_out, self.dtype, Xa.shape[0], "Y")
+        value, grad, deltas = backprop.loss_and_gradient(self._S, self._theta[None], Xa, Ya, lo, keep_deltas=True)
+        g = grad[0]
+        dz: dict[int, Any] = {}
+        for nu in self.neurons:
+            if nu.kind in ("hidden", "output"):
+                t, col = self._S.position[nu.id]
+                d = deltas[t][0, :, col]
+                dz[nu.id] = float(d[0]) if single else d.copy()
+        wg = {ij: float(g[p]) for ij, p in zip(self._S.edges, self._S.edge_param)}
+        return Gradient(wg, dict(sorted(dz.items())), float(value[0]), g)
+
+    def loss(self, X, Y, loss: str = "squared") -> float:
+        """The mean loss over the examples."""
+        from . import losses  # noqa: PLC0415
+
+        Xa, single = self._check_X(X)
+        lo = losses.get(loss)
+        Ya = losses.prepare_targets(lo, np.asarray(Y)[None] if single else Y, self._S.n_out, self.dtype,
+                                    Xa.shape[0], "Y")
+        yhat = forward(self._S, self._theta[None], Xa).yhat
+        return float(lo.value(yhat, Ya).mean())
+
+    # -- the function view --------------------------------------------------------------
+    def matrices(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Layered networks: ``[(W_2, b_2), …, (W_L, b_L)]`` with f = σ_L∘A_L∘…∘σ_2∘A_2, A_k(v) = W_k v + b_k.
+
+        W_k has shape (n_k, n_{k−1}) over the non-bias neurons of layers k and k−1 in id order;
+        a missing edge is a zero.
+        """
+        L = self.layers
+        if L is None:
+            raise GraphError("matrices() needs a layered network; this one has edges that skip layers. "
+                             "Use forward() or collapse() instead.")
+        kind = {nu.id: nu.kind for nu in self.neurons}
+        units = [[j for j in layer if kind[j] != "bias"] for layer in L]
+        w = self.weights
+        out = []
+        for k in range(1, len(units)):
+            rows, cols = units[k], units[k - 1]
+            W = np.zeros((len(rows), len(cols)), dtype=self.dtype)
+            b = np.zeros(len(rows), dtype=self.dtype)
+            col = {i: c for c, i in enumerate(cols)}
+            row = {j: r for r, j in enumerate(rows)}
+            for (i, j), v in w.items():
+                if j in row:
+                    if kind[i] == "bias":
+                        b[row[j]] += v
+                    else:
+                        W[row[j], col[i]] = v
+            out.append((W, b))
+        return out
+
+    def collapse(self) -> tuple[np.ndarray, np.ndarray]:
+        """For a network whose neurons all apply the identity: (M, c) with f(x) = M x + c.
+
+        The whole network is then one affine map, the product A_L·…·A_2 (the seed, II.III).
+        Works for non-layered networks too (edges that skip levels add their products).
+        """
+        bad = [nu.id for nu in self.neurons if nu.activation not in (None, "identity")]
+        if bad:
+            raise GraphError(f"collapse() needs every neuron to apply the identity; neuron {bad[0]} applies "
+                             f"{self.activation(bad[0])!r}" + (f" (and {len(bad) - 1} more)" if len(bad) > 1 else "")
+                             + ". Only a linear network is one matrix.")
+        S, th = self._S, self._theta[None]
+        n_in = S.n_in
+        # Each level's outputs as an affine function of x: o_t = x @ M_t + c_t.
+        M: list = [np.eye(n_in, dtype=self.dtype)] + [None] * (len(S.levels) - 1)
+        c: list = [np.zeros(n_in, dtype=self.dtype)] + [None] * (len(S.levels) - 1)
+        for t in range(1, len(S.levels)):
+            n_t = len(S.levels[t].ids)
+            Mt = np.zeros((n_in, n_t), dtype=self.dtype)
+            ct = np.zeros(n_t, dtype=self.dtype)
+            for blk in S.levels[t].blocks:
+                W = blk.view(th)[0]                                   # (n_s, n_t)
+                if blk.src == BIAS:
+                    ct += W.sum(axis=0)
+                else:
+                    Mt += M[blk.src] @ W
+                    ct += c[blk.src] @ W
+            M[t], c[t] = Mt, ct
+        Mout = np.zeros((n_in, S.n_out), dtype=self.dtype)
+        cout = np.zeros(S.n_out, dtype=self.dtype)
+        for t in range(1, len(S.levels)):
+            lev = S.levels[t]
+            Mout[:, lev.out_pos] = M[t][:, lev.out_cols]
+            cout[lev.out_pos] = c[t][lev.out_cols]
+        return Mout.T.copy(), cout
+
+    # -- files ---------------------------------------------------------------------------
+    def save(self, path: str | Path) -> None:
+        """Save to ``.json`` (readable, weights inline) or ``.safetensors`` (binary), by extension."""
+        from . import files  # noqa: PLC0415
+
+        files.save(self, path)
+
+
+def mlp(sizes, hidden: str = "relu", output: str = "identity", seed=None, dtype="float64",
+        init: str = "auto") -> Network:
+    """The layered, fully connected network with layer sizes ``[n_in, h1, …, n_out]``.
+
+    One bias neuron per non-output layer; ids in layer order as in the seed (each layer's
+    units first, then its bias neuron).
+    """
+    from .graph import Graph  # noqa: PLC0415
+
+    try:
+        sizes = [int(s) for s in sizes]
+    except (TypeError, ValueError):
+        raise GraphError(f"mlp() takes a list of layer sizes such as [2, 3, 1]; received {sizes!r}.") from None
+    if len(sizes) < 2 or any(s < 1 for s in sizes):
+        raise GraphError(f"mlp() needs at least an input and an output layer, each with ≥ 1 neuron; "
+                         f"received sizes={sizes}.")
+    g = Graph()
+    prev = [g.input() for _ in range(sizes[0])]
+    for k, n in enumerate(sizes[1:], start=1):
+        b = g.bias()
+        last = k == len(sizes) - 1
+        units = [g.output(output) if last else g.neuron(hidden) for _ in range(n)]
+        for j in units:
+            for i in prev:
+                g.connect(i, j)
+            g.connect(b, j)
+        prev = units
+    return g.build(seed=seed, dtype=dtype, init=init)
