@@ -17,9 +17,10 @@ Shape letters used in comments throughout the package:
 from .errors import DataError, GraphError, ModelFileError, NeuronetError, TrainingError
 from .graph import Graph, Neuron
 from .network import Gradient, Network, Trace, mlp
+from .train import Ensemble, TrainResult, train
 
 __all__ = [
-    "Graph", "Neuron", "Network", "Trace", "Gradient", "mlp",
+    "Graph", "Neuron", "Network", "Trace", "Gradient", "mlp", "train", "TrainResult", "Ensemble",
     "NeuronetError", "GraphError", "DataError", "ModelFileError", "TrainingError",
 ]
 __version__ = "0.1.0"

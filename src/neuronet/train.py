@@ -1,0 +1,537 @@
+"""Training: backpropagation with (stochastic) gradient descent, and random restarts trained at once.
+
+The seed (chapter III): for one example at a time, compute the loss, its derivative for
+every weight, move each weight a step against it, go on to the next example; the step
+size usually decreases over the run. Because the loss has local minima, run the whole
+algorithm many times from different initial weights and keep the best (III.III).
+
+Here the R runs are one array axis: ``theta`` has shape (R, P) and every epoch updates all
+restarts that are still running with whole-array operations (the *matrix engine*), or
+with the compiled per-neuron loop of ``neuron_engine`` (the *neuron engine*). Both give
+the same trajectories.
+
+One epoch, for batch b with examples ``perm[b·B:(b+1)·B]`` (the same order for every
+restart, drawn from the run's seed)::
+
+    L_b, g = mean loss over the batch, ∂L_b/∂θ          # (R,), (R, P)
+    θ ← update(θ, g, η₀ · factor(t))                      # the optimizer's rule, per restart
+    t ← t + 1
+
+``history[r, epoch]`` is the mean of the batch losses L_b seen in that epoch;
+``losses[r]`` is the loss of the returned weights on the whole training set.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from . import initializers, losses as losses_mod, optimizers, schedules
+from .backprop import loss_and_gradient
+from .errors import DataError, ModelFileError, TrainingError
+from .network import Network, as_float_array, forward
+from .structure import Structure
+
+STATUSES = ("ran_out", "converged", "stopped_early", "diverged")
+ENGINES = ("auto", "matrix", "neuron")
+DIVERGENCE_FACTOR = 1e4  # a loss this many times its starting value (or non-finite) means diverged
+CHECKPOINT_FORMAT = "neuronet-checkpoint"
+CHECKPOINT_VERSION = 1
+
+
+# -- the matrix engine: one epoch over all active restarts -----------------------------------
+class MatrixEngine:
+    """Levels × blocks with NumPy/BLAS; best for wide layers and large batches."""
+
+    name = "matrix"
+
+    def __init__(self, S: Structure, loss, optimizer, dtype):
+        self.S, self.lossf, self.opt, self.dtype = S, loss, optimizer, dtype
+
+    def epoch(self, theta, state, X, Y, perm, batch_size, lr, factors, t0, active=None):
+        N = X.shape[0]
+        n_batches = len(factors)
+        total = np.zeros(theta.shape[0])
+        grad = np.empty_like(theta)
+        lr_col = lr[:, None]                                                 # (R, 1)
+        full = batch_size >= N
+        for b in range(n_batches):
+            if full:
+                Xb, Yb = X, Y                                                # no copy of the data
+            else:
+                idx = perm[b * batch_size:(b + 1) * batch_size]
+                Xb, Yb = X[idx], Y[idx]                                      # (B, n_in), (B, n_out)
+            value, grad, _ = loss_and_gradient(self.S, theta, Xb, Yb, self.lossf, grad=grad)
+            total += value
+            self.opt.step(theta, grad, state, (lr_col * factors[b]).astype(theta.dtype), t0 + b)
+        return total / n_batches
+
+    def loss(self, theta, X, Y):
+        return self.lossf.value(forward(self.S, theta, X).yhat, Y).mean(axis=-1).astype(np.float64)
+
+    def forward(self, theta, X):
+        return forward(self.S, theta, X).yhat
+
+
+def _make_engine(name: str, S: Structure, loss, opt, dtype, batch_size: int, N: int, R: int):
+    if name not in ENGINES:
+        raise DataError(f"engine must be one of {', '.join(ENGINES)}; received engine={name!r}.")
+    if name == "matrix":
+        return MatrixEngine(S, loss, opt, dtype)
+    from . import neuron_engine  # noqa: PLC0415 (numba is imported only when needed)
+
+    ok, why = neuron_engine.supports(S, loss, opt)
+    if name == "neuron":
+        if not ok:
+            raise DataError(f"engine='neuron' cannot train this network: {why}. Use engine='matrix'.")
+        return neuron_engine.NeuronEngine(S, loss, opt, dtype)
+    if ok and choose_engine(S, batch_size, N, R) == "neuron":
+        return neuron_engine.NeuronEngine(S, loss, opt, dtype)
+    return MatrixEngine(S, loss, opt, dtype)
+
+
+def choose_engine(S: Structure, batch_size: int, N: int, R: int) -> str:
+    """'neuron' or 'matrix' by an estimate of each one's cost per epoch (measured constants).
+
+    Matrix engine: about 40 NumPy calls per level per batch at ~3 µs each, plus the
+    arithmetic at ~20 GFLOP/s. Neuron engine: ~1.5 ns per edge per example per restart
+    (forward, backward and update), split over the cores.
+    """
+    E = len(S.edges)
+    n_batches = math.ceil(N / batch_size)
+    flops = 6.0 * R * N * S.P
+    matrix = n_batches * 40 * len(S.levels) * 3e-6 + flops / 20e9
+    cores = max(os.cpu_count() or 1, 1)
+    neuron = R * N * E * 1.5e-9 * 3 / min(cores, R) + n_batches * R * E * 1e-9
+    return "neuron" if neuron < matrix else "matrix"
+
+
+# -- the result ---------------------------------------------------------------------------
+@dataclass
+class TrainResult:
+    """What ``train`` returns: the best network and the record of every restart.
+
+    Attributes
+    ----------
+    network : Network             the best restart (lowest validation loss if any, else training loss)
+    losses : (R,) array           loss of each restart's returned weights on the whole training set
+                                  (inf for a diverged restart)
+    history : (R, epochs) array   mean of the batch losses in each epoch (NaN after a restart stopped)
+    val_losses, val_history       the same on the validation data, or None
+    best : int                    index of the best restart
+    status : list[str]            per restart: 'ran_out' (of epochs), 'converged', 'stopped_early', 'diverged'
+    epochs_run : (R,) int array   epochs each restart ran
+    theta : (R, P) array          every restart's returned weights
+    """
+
+    network: Network
+    losses: np.ndarray
+    history: np.ndarray
+    best: int
+    status: list
+    epochs_run: np.ndarray
+    theta: np.ndarray = field(repr=False)
+    initial_theta: np.ndarray = field(repr=False)
+    val_losses: np.ndarray | None = None
+    val_history: np.ndarray | None = None
+    engine: str = "matrix"
+    seconds: float = 0.0
+    config: dict = field(default_factory=dict)
+    _template: Network | None = field(default=None, repr=False)
+
+    @property
+    def restarts(self) -> int:
+        return self.theta.shape[0]
+
+    def network_at(self, k: int) -> Network:
+        """Restart k's returned network (its best weights when early stopping)."""
+        k = self._index(k)
+        if self.status[k] == "diverged":
+            raise TrainingError(f"Restart {k} diverged (its loss became non-finite or exploded); it has no "
+                                "usable weights.")
+        return self._template._with_theta(self.theta[k])
+
+    def initial_network(self, k: int) -> Network:
+        """Restart k's starting point (restart 0 is the network passed to train)."""
+        return self._template._with_theta(self.initial_theta[self._index(k)])
+
+    def ranking(self) -> np.ndarray:
+        """Restart indices, best first (diverged restarts last)."""
+        key = self.val_losses if self.val_losses is not None else self.losses
+        return np.argsort(np.where(np.isfinite(key), key, np.inf), kind="stable")
+
+    def ensemble(self, k: int = 5) -> "Ensemble":
+        """The k best restarts as an ensemble whose prediction is their average output."""
+        ranked = [int(r) for r in self.ranking() if self.status[r] != "diverged"][:max(int(k), 1)]
+        return Ensemble(self._template, self.theta[ranked], ranked)
+
+    def _index(self, k: int) -> int:
+        if not -self.restarts <= int(k) < self.restarts:
+            raise IndexError(f"restart index {k} out of range for {self.restarts} restarts")
+        return int(k) % self.restarts
+
+    def summary(self) -> str:
+        rows = [f"{'rank':>4} {'restart':>7} {'loss':>12} {'val loss':>12} {'epochs':>6}  status"]
+        for rank, r in enumerate(self.ranking()[:10], start=1):
+            v = "" if self.val_losses is None else f"{self.val_losses[r]:.6g}"
+            rows.append(f"{rank:>4} {r:>7} {self.losses[r]:>12.6g} {v:>12} {self.epochs_run[r]:>6}  {self.status[r]}")
+        return "\n".join(rows)
+
+
+class Ensemble:
+    """Several restarts of one network; ``forward`` averages their outputs."""
+
+    def __init__(self, template: Network, theta: np.ndarray, members: list[int]):
+        self._template, self.theta, self.members = template, theta, members
+
+    def forward(self, X) -> np.ndarray:
+        Xa, single = self._template._check_X(X)
+        y = forward(self._template.structure, self.theta, Xa).yhat.mean(axis=0)   # (R, B, m) -> (B, m)
+        return y[0] if single else y
+
+    __call__ = forward
+
+    def networks(self) -> list[Network]:
+        return [self._template._with_theta(t) for t in self.theta]
+
+
+# -- argument checks ------------------------------------------------------------------------
+def _positive_int(name, v, minimum=1):
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum:
+        raise DataError(f"{name} must be an integer ≥ {minimum}; received {name}={v!r}.")
+    return int(v)
+
+
+def _step_sizes(step_size, R, dtype=np.float64) -> np.ndarray:
+    arr = np.asarray(step_size, dtype=np.float64) if not isinstance(step_size, str) else None
+    if arr is None or arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != R):
+        raise DataError(f"step_size must be a positive number or one per restart (shape ({R},)); "
+                        f"received step_size={step_size!r}.")
+    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+        raise DataError(f"step_size must be positive and finite; received step_size={step_size!r}.")
+    return np.broadcast_to(arr, (R,)).astype(np.float64)
+
+
+def _split(X, Y, fraction, rng):
+    N = X.shape[0]
+    if not 0 < fraction < 1:
+        raise DataError(f"validation_fraction must be between 0 and 1; received {fraction!r}.")
+    n_val = int(round(N * fraction))
+    if n_val < 1 or n_val >= N:
+        raise DataError(f"validation_fraction={fraction} leaves {N - n_val} training and {n_val} validation rows "
+                        f"out of {N}; both need at least one.")
+    perm = rng.permutation(N)
+    tr, va = np.sort(perm[n_val:]), np.sort(perm[:n_val])
+    return X[tr], Y[tr], X[va], Y[va]
+
+
+# -- checkpoints ----------------------------------------------------------------------------
+def _atomic_savez(path: Path, arrays: dict) -> None:
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    try:
+        dfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+
+
+def _load_checkpoint(path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"Checkpoint {str(path)!r} does not exist (or is not a file).")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            data = {k: z[k] for k in z.files}
+        meta = json.loads(str(data.pop("meta")))
+    except Exception as exc:  # any unreadable file is one clear error
+        raise ModelFileError(f"{str(path)!r} is not a neuronet checkpoint: {exc}") from None
+    if meta.get("format") != CHECKPOINT_FORMAT or meta.get("version") != CHECKPOINT_VERSION:
+        raise ModelFileError(f"{str(path)!r} is not a neuronet checkpoint of version {CHECKPOINT_VERSION}.")
+    data["meta"] = meta
+    return data
+
+
+# -- train ----------------------------------------------------------------------------------
+def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", step_size=0.1,
+          epochs: int = 100, batch_size: int | None = 1, restarts: int = 1, seed: int | None = None, *,
+          schedule="constant", momentum: float = 0.0, nesterov: bool = False,
+          optimizer_options: dict | None = None, init: str = "auto", init_scale: float = 1.0,
+          validation_data: tuple | None = None, validation_fraction: float | None = None,
+          early_stopping: bool = False, tol: float = 1e-4, patience: int = 10,
+          target_loss: float | None = None, shuffle: bool = True, engine: str = "auto",
+          checkpoint: str | os.PathLike | None = None, checkpoint_every: int = 10,
+          resume: str | os.PathLike | None = None, progress: bool = False,
+          callback: Callable[[dict], Any] | None = None) -> TrainResult:
+    """Train R restarts of ``net`` on (X, Y) by backpropagation and gradient descent; keep the best.
+
+    Parameters
+    ----------
+    net : Network          the architecture and the first starting point (restart 0)
+    X : (N, n_in) ; Y : (N, n_out), (N,) for one output, or class indices (N,) for cross_entropy
+    loss : str             'squared' (the seed's), 'absolute', 'huber', 'cross_entropy', 'binary_cross_entropy'
+    optimizer : str        'sgd' (with ``momentum``/``nesterov``), 'momentum', 'nesterov', 'adam', 'rprop'
+    step_size : float or (R,) array   η₀, or one per restart to sweep step sizes in one call
+    epochs : int           passes over the training data
+    batch_size : int|None  1 = the seed's per-example SGD; None = the full batch
+    restarts : int         R; restarts 1…R−1 start from weights drawn from ``seed`` with ``init``
+    seed : int|None        same seed, data and platform -> bit-identical result
+    schedule : str|dict    step-size schedule (see ``neuronet.schedules``), e.g. 'inverse_time' or
+                           {'name': 'inverse_time', 'decay': 0.01}
+    validation_data / validation_fraction : select the best restart (and stop early) on held-out data
+    early_stopping : bool  stop a restart when the monitored loss (validation if any, else training)
+                           has not improved by ``tol`` for ``patience`` epochs, and restore its best weights
+    target_loss : float    stop a restart ('converged') once its epoch loss is ≤ this
+    engine : 'auto' | 'matrix' | 'neuron'
+    checkpoint, checkpoint_every, resume : save the whole state every N epochs (atomic); continue from it
+    progress : bool        show a progress bar (rich)
+    callback : f(info)     called after every epoch with a dict (epoch, history row, alive, best_loss);
+                           returning True stops training
+
+    Returns
+    -------
+    TrainResult
+    """
+    t_start = time.perf_counter()
+    if not isinstance(net, Network):
+        raise DataError(f"train() needs a neuronet Network as its first argument; received {type(net).__name__}.")
+    S, dtype = net.structure, net.dtype.type
+    lo = losses_mod.get(loss)
+    opt = optimizers.get(optimizer, momentum=momentum, nesterov=nesterov, **(optimizer_options or {}))
+    sched = schedules.get(schedule)
+    epochs = _positive_int("epochs", epochs)
+    R = _positive_int("restarts", restarts)
+    patience = _positive_int("patience", patience)
+    checkpoint_every = _positive_int("checkpoint_every", checkpoint_every)
+    eta0 = _step_sizes(step_size, R)
+    untrainable = [nu for nu in S.neurons if nu.activation == "step"]
+    if untrainable:
+        raise DataError(f"{untrainable[0].label} applies the step function, whose derivative is 0 almost "
+                        "everywhere, so backpropagation cannot train it. Use logistic or tanh for training "
+                        "(step is for networks built by hand, as in neuronet.construct).")
+
+    Xa, _ = net._check_X(X, "X")
+    if np.ndim(Xa) == 2 and np.ndim(X) == 1:
+        raise DataError("X must be a batch of examples (N, n_in); received a single example.")
+    Ya = losses_mod.prepare_targets(lo, Y, S.n_out, dtype, Xa.shape[0], "Y")
+    ss = np.random.SeedSequence(seed)
+    init_ss, shuffle_ss, split_ss = ss.spawn(3)
+    Xv = Yv = None
+    if validation_data is not None and validation_fraction is not None:
+        raise DataError("Give either validation_data or validation_fraction, not both.")
+    if validation_data is not None:
+        try:
+            vx, vy = validation_data
+        except (TypeError, ValueError):
+            raise DataError("validation_data must be a pair (X_val, Y_val).") from None
+        Xv, _ = net._check_X(vx, "X_val")
+        Yv = losses_mod.prepare_targets(lo, vy, S.n_out, dtype, Xv.shape[0], "Y_val")
+    elif validation_fraction is not None:
+        Xa, Ya, Xv, Yv = _split(Xa, Ya, float(validation_fraction), np.random.default_rng(split_ss))
+    Xa, Ya = np.ascontiguousarray(Xa), np.ascontiguousarray(Ya)
+    N = Xa.shape[0]
+    bs = N if batch_size is None else _positive_int("batch_size", batch_size)
+    bs = min(bs, N)
+    if opt.name == "rprop" and bs < N:
+        raise DataError(f"rprop works on the full batch only; received batch_size={batch_size} for {N} "
+                        "examples. Use batch_size=None.")
+    n_batches = math.ceil(N / bs)
+    eng = _make_engine(engine, S, lo, opt, dtype, bs, N, R)
+
+    config = {"loss": lo.name, "optimizer": opt.name, "momentum": opt.momentum, "nesterov": opt.nesterov,
+              "schedule": sched.describe(), "epochs": epochs, "batch_size": bs, "restarts": R,
+              "seed": None if seed is None else int(seed), "entropy": str(ss.entropy), "N": N,
+              "P": S.P, "dtype": np.dtype(dtype).name, "init": init, "engine": eng.name}
+
+    # -- state: every array has a leading restart axis ---------------------------------------
+    shuffle_rng = np.random.default_rng(shuffle_ss)
+    if resume is not None:
+        ck = _load_checkpoint(resume)
+        meta = ck["meta"]
+        for k in ("loss", "optimizer", "epochs", "batch_size", "restarts", "N", "P", "dtype"):
+            if meta["config"].get(k) != config[k]:
+                raise DataError(f"Cannot resume from {str(resume)!r}: it was made with {k}="
+                                f"{meta['config'].get(k)!r}, this call has {k}={config[k]!r}.")
+        theta = ck["theta"].astype(dtype)
+        initial = ck["initial"].astype(dtype)
+        state = {k[6:]: v.astype(dtype) for k, v in ck.items() if k.startswith("state_")}
+        history, val_history = ck["history"], ck["val_history"] if "val_history" in ck else None
+        best_theta, best_mon = ck["best_theta"].astype(dtype), ck["best_mon"]
+        since = ck["since"]
+        status = [str(s) for s in meta["status"]]
+        epochs_run = ck["epochs_run"]
+        start_loss = ck["start_loss"]
+        t = int(meta["t"])
+        start_epoch = int(meta["epoch"])
+        shuffle_rng.bit_generator.state = meta["rng"]
+        eta0 = ck["eta0"]
+    else:
+        theta = np.empty((R, S.P), dtype=dtype)
+        theta[0] = net.theta
+        if R > 1:
+            theta[1:] = initializers.draw(S, R - 1, np.random.default_rng(init_ss), init, init_scale, dtype)
+        initial = theta.copy()
+        state = opt.init_state(R, S.P, dtype, eta0 if opt.name == "rprop" else None)
+        history = np.full((R, epochs), np.nan)
+        val_history = np.full((R, epochs), np.nan) if Xv is not None else None
+        best_theta = theta.copy()
+        best_mon = np.full(R, np.inf)
+        since = np.zeros(R, dtype=np.int64)
+        status = ["ran_out"] * R
+        epochs_run = np.zeros(R, dtype=np.int64)
+        start_loss = eng.loss(theta, Xa, Ya)
+        t = 0
+        start_epoch = 0
+    if checkpoint is not None:
+        checkpoint = Path(checkpoint)
+        if not checkpoint.parent.is_dir():
+            raise DataError(f"Cannot write checkpoint {str(checkpoint)!r}: the folder {str(checkpoint.parent)!r} "
+                            "does not exist.")
+
+    def save_checkpoint(epoch_done: int) -> None:
+        arrays = {"theta": theta, "initial": initial, "history": history, "best_theta": best_theta,
+                  "best_mon": best_mon, "since": since, "epochs_run": epochs_run, "start_loss": start_loss,
+                  "eta0": eta0, **{"state_" + k: v for k, v in state.items()}}
+        if val_history is not None:
+            arrays["val_history"] = val_history
+        meta = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "config": config,
+                "status": status, "t": t, "epoch": epoch_done, "rng": shuffle_rng.bit_generator.state}
+        arrays["meta"] = np.array(json.dumps(meta))
+        _atomic_savez(checkpoint, arrays)
+
+    bar = _Progress(epochs, R) if progress else None
+    active = np.array([s == "ran_out" for s in status]) & (epochs_run < epochs)
+    idx = np.flatnonzero(active)
+    # Work on the rows still running only; stopped restarts cost nothing.
+    w_theta = np.ascontiguousarray(theta[idx])
+    w_state = {k: np.ascontiguousarray(v[idx]) for k, v in state.items()}
+    stop_all = False
+    try:
+        for epoch in range(start_epoch, epochs):
+            if len(idx) == 0 or stop_all:
+                break
+            perm = shuffle_rng.permutation(N) if shuffle and bs < N else np.arange(N)
+            factors = sched.factors(t, n_batches, n_batches, epochs)
+            if opt.name == "rprop":
+                factors = np.ones_like(factors)
+            ep_loss = eng.epoch(w_theta, w_state, Xa, Ya, perm, bs, eta0[idx], factors, t)
+            t += n_batches
+            history[idx, epoch] = ep_loss
+            epochs_run[idx] += 1
+            monitor = ep_loss
+            if Xv is not None:
+                vl = eng.loss(w_theta, Xv, Yv)
+                val_history[idx, epoch] = vl
+                monitor = vl
+            # divergence: non-finite, or far above where it started
+            bad = ~np.isfinite(ep_loss) | (ep_loss > DIVERGENCE_FACTOR * np.maximum(start_loss[idx], 1e-2))
+            bad |= ~np.isfinite(monitor)
+            improved = (monitor < best_mon[idx] - tol) & ~bad
+            if early_stopping:
+                rows = idx[improved]
+                best_theta[rows] = w_theta[improved]
+            best_mon[idx] = np.where(improved, monitor, best_mon[idx])
+            since[idx] = np.where(improved, 0, since[idx] + 1)
+            done = bad.copy()
+            for k, r in enumerate(idx):
+                if bad[k]:
+                    status[r] = "diverged"
+                elif target_loss is not None and ep_loss[k] <= target_loss:
+                    status[r], done[k] = "converged", True
+                elif early_stopping and since[r] >= patience:
+                    status[r], done[k] = ("stopped_early" if Xv is not None else "converged"), True
+            if done.any():
+                theta[idx] = w_theta
+                for k, v in w_state.items():
+                    state[k][idx] = v
+                idx = idx[~done]
+                w_theta = np.ascontiguousarray(theta[idx])
+                w_state = {k: np.ascontiguousarray(v[idx]) for k, v in state.items()}
+            info = {"epoch": epoch + 1, "epochs": epochs, "loss": history[:, epoch], "alive": len(idx),
+                    "best_loss": float(np.nanmin(np.where(np.isfinite(history[:, epoch]), history[:, epoch],
+                                                          np.nan))) if np.isfinite(history[:, epoch]).any()
+                    else float("nan")}
+            if bar is not None:
+                bar.update(info)
+            if callback is not None and callback(info) is True:
+                stop_all = True
+            if checkpoint is not None and ((epoch + 1) % checkpoint_every == 0 or epoch + 1 == epochs):
+                theta[idx] = w_theta
+                for k, v in w_state.items():
+                    state[k][idx] = v
+                save_checkpoint(epoch + 1)
+    finally:  # on Ctrl-C the last checkpoint on disk stays valid; the CLI says how to resume
+        if bar is not None:
+            bar.close()
+    theta[idx] = w_theta
+
+    # -- choose the best ------------------------------------------------------------------
+    diverged = np.array([s == "diverged" for s in status])
+    if early_stopping:
+        has_best = np.isfinite(best_mon)
+        theta[has_best] = best_theta[has_best]
+    final = np.full(R, np.inf)
+    ok = ~diverged
+    if ok.any():
+        final[ok] = eng.loss(np.ascontiguousarray(theta[ok]), Xa, Ya)
+    final[~np.isfinite(final)] = np.inf
+    val_final = None
+    if Xv is not None:
+        val_final = np.full(R, np.inf)
+        if ok.any():
+            val_final[ok] = eng.loss(np.ascontiguousarray(theta[ok]), Xv, Yv)
+        val_final[~np.isfinite(val_final)] = np.inf
+    key = val_final if val_final is not None else final
+    if not np.isfinite(key).any():
+        sizes = np.unique(eta0)
+        raise TrainingError(
+            f"Every restart diverged (the loss became non-finite or grew over {DIVERGENCE_FACTOR:g}× its "
+            f"starting value) with step_size={sizes[0]:g}" + (f"…{sizes[-1]:g}" if len(sizes) > 1 else "")
+            + f" and optimizer {opt.name!r}. Try a smaller step size (e.g. {sizes[0] / 10:g}), or "
+              "standardize the inputs.")
+    best = int(np.argmin(key))
+    best_net = net._with_theta(theta[best])
+    result = TrainResult(best_net, final, history, best, status, epochs_run, theta, initial,
+                         val_final, val_history, eng.name, time.perf_counter() - t_start, config, net)
+    best_net.info = {**net.info, "training": {**config, "best_restart": best, "loss": float(final[best]),
+                                              **({"val_loss": float(val_final[best])} if val_final is not None
+                                                 else {})}}
+    return result
+
+
+class _Progress:
+    """A rich progress bar: epochs, best loss, restarts alive."""
+
+    def __init__(self, epochs: int, R: int):
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn  # noqa: PLC0415
+
+        self._p = Progress(TextColumn("training"), BarColumn(), TextColumn("{task.completed}/{task.total} epochs"),
+                           TextColumn("best loss {task.fields[best]}"), TextColumn("{task.fields[alive]} alive"),
+                           TimeRemainingColumn(), transient=False)
+        self._task = self._p.add_task("train", total=epochs, best="–", alive=R)
+        self._p.start()
+
+    def update(self, info: dict) -> None:
+        self._p.update(self._task, completed=info["epoch"], best=f"{info['best_loss']:.4g}", alive=info["alive"])
+
+    def close(self) -> None:
+        self._p.stop()
