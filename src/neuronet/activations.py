@@ -33,6 +33,11 @@ class Activation:
     code: int  # stable small integer used by the compiled neuron engine
     trainable: bool = True
 
+    def __reduce__(self):
+        # Pickle by name (f and df are lambdas): networks, and estimators holding them, can then be
+        # pickled, copied across processes (joblib) and restored to the same table entry.
+        return (get, (self.name,))
+
 
 def _logistic(z: Array) -> Array:
     # σ(z) = 1 / (1 + e^-z), written so that exp never sees a large positive number.

@@ -26,8 +26,13 @@ from .structure import BIAS, Structure
 
 
 def backward(S: Structure, theta: np.ndarray, cache: Cache, dyhat: np.ndarray, grad: np.ndarray,
-             keep_deltas: bool = False) -> list | None:
-    """Write ∂L/∂theta (R, P) into ``grad`` given ∂L/∂ŷ (R, B, n_out); optionally return every δ_t."""
+             keep_deltas: bool = False, views: list | None = None, gviews: list | None = None) -> list | None:
+    """Write ∂L/∂theta (R, P) into ``grad`` given ∂L/∂ŷ (R, B, n_out); optionally return every δ_t.
+
+    ``views``/``gviews``: S.views(theta) and S.views(grad), when the caller keeps them.
+    """
+    views = S.views(theta) if views is None else views
+    gviews = S.views(grad) if gviews is None else gviews
     R = theta.shape[0]
     L = len(S.levels)
     g: list = [None] * L                          # ∂L/∂o_t, (R, B, n_t)
@@ -46,29 +51,30 @@ def backward(S: Structure, theta: np.ndarray, cache: Cache, dyhat: np.ndarray, g
         zt, ot = cache.z[t], cache.o[t]
         if len(lev.segments) == 1:
             act = lev.segments[0][0]
-            delta = gt * act.df(zt, ot)                                    # (R, B, n_t)
+            delta = gt if act.name == "identity" else gt * act.df(zt, ot)  # (R, B, n_t)
         else:
             delta = np.empty_like(zt)
             for act, sl in lev.segments:
                 delta[..., sl] = gt[..., sl] * act.df(zt[..., sl], ot[..., sl])
         if keep_deltas:
             deltas[t] = delta
-        for blk in lev.blocks:
-            gW = blk.view(grad)                                            # (R, n_s, n_t) view into grad
+        for blk, W, gW in zip(lev.blocks, views[t], gviews[t]):           # W, gW: (R, n_s, n_t)
             if blk.src == BIAS:
                 gW[...] = delta.sum(axis=1)[:, None, :]                    # o_bias = 1
             else:
                 a = cache.o[blk.src]
-                if a.ndim == 2:                                            # data shared by all restarts
-                    if R == 1:
-                        np.matmul(a.T, delta[0], out=gW[0])                # (n_s, B) @ (B, n_t)
-                    else:
-                        gW[...] = np.matmul(a.T, delta)                    # (n_s, B) @ (R, B, n_t)
+                # (matmul with out= skips BLAS in NumPy 2.x: compute, then copy into the view)
+                if a.ndim == 2 and R == 1:                                 # data shared, one network
+                    gW[0] = a.T @ delta[0]                                 # (n_s, B) @ (B, n_t)
+                elif a.ndim == 2:
+                    gW[...] = np.matmul(a.T, delta)                        # (n_s, B) @ (R, B, n_t)
                 else:
-                    np.matmul(a.transpose(0, 2, 1), delta, out=gW)        # (R, n_s, B) @ (R, B, n_t)
+                    gW[...] = np.matmul(a.transpose(0, 2, 1), delta)      # (R, n_s, B) @ (R, B, n_t)
                 if blk.src > 0:                                            # step 2: pass δ back along edges
-                    W = blk.view(theta)
-                    back = np.matmul(delta, W.transpose(0, 2, 1))          # (R, B, n_t) @ (R, n_t, n_s)
+                    if R == 1:
+                        back = (delta[0] @ W[0].T)[None]                   # (B, n_t) @ (n_t, n_s)
+                    else:
+                        back = np.matmul(delta, W.transpose(0, 2, 1))      # (R, B, n_t) @ (R, n_t, n_s)
                     if g[blk.src] is None:
                         g[blk.src] = back
                     else:
@@ -79,17 +85,20 @@ def backward(S: Structure, theta: np.ndarray, cache: Cache, dyhat: np.ndarray, g
 
 
 def loss_and_gradient(S: Structure, theta: np.ndarray, X: np.ndarray, Y: np.ndarray, loss: Loss,
-                      grad: np.ndarray | None = None, keep_deltas: bool = False):
+                      grad: np.ndarray | None = None, keep_deltas: bool = False,
+                      views: list | None = None, gviews: list | None = None):
     """Mean loss (R,), its gradient (R, P), and (optionally) every level's δ, for one batch.
 
     theta (R, P); X (B, n_in) or (R, B, n_in); Y (B, n_out) or (R, B, n_out).
+    ``views``/``gviews``: S.views(theta) and S.views(grad), to skip remaking them per batch.
     """
-    cache = forward(S, theta, X)
-    B = X.shape[-2]
-    value = loss.value(cache.yhat, Y).mean(axis=-1)                       # (R, B) -> (R,)
-    dyhat = loss.grad(cache.yhat, Y)                                       # (R, B, n_out)
-    dyhat *= 1.0 / B
     if grad is None:
         grad = np.zeros_like(theta)
-    deltas = backward(S, theta, cache, dyhat, grad, keep_deltas)
+        gviews = None
+    cache = forward(S, theta, X, views)
+    B = X.shape[-2]
+    value = loss.value(cache.yhat, Y).sum(axis=-1) * (1.0 / B)            # (R, B) -> (R,)
+    dyhat = loss.grad(cache.yhat, Y)                                       # (R, B, n_out)
+    dyhat *= 1.0 / B
+    deltas = backward(S, theta, cache, dyhat, grad, keep_deltas, views, gviews)
     return value, grad, deltas

@@ -52,13 +52,24 @@ def as_float_array(A, dtype, where: str = "X") -> np.ndarray:
                 "M": "dates", "m": "time deltas"}.get(arr.dtype.kind, str(arr.dtype))
         raise DataError(f"{where} must hold numbers; it holds {what} (dtype {arr.dtype}). "
                         "Convert it to floats first (text columns: one-hot encode them).")
-    arr = arr.astype(dtype, copy=False)
-    if arr.size and not np.isfinite(arr).all():
-        bad = np.argwhere(~np.isfinite(arr))[0]
+    with np.errstate(over="ignore"):  # a value too large for float32 becomes inf: reported below
+        out = arr.astype(dtype, copy=False)
+    if out.size and not np.isfinite(out).all():
+        bad = np.argwhere(~np.isfinite(out))[0]
         at = f"row {bad[0]}, column {bad[1]}" if arr.ndim == 2 else f"position {tuple(int(b) for b in bad)}"
-        raise DataError(f"{where} holds {arr[tuple(bad)]} at {at}; every value must be finite. "
+        value = arr[tuple(bad)]
+        if np.isfinite(value):
+            raise DataError(f"{where} holds {value} at {at}, too large for {np.dtype(dtype).name} (at most "
+                            f"±{np.finfo(dtype).max:.4g}). Rescale the data or use dtype='float64'.")
+        raise DataError(f"{where} holds {value} at {at}; every value must be finite. "
                         "Remove or impute missing and infinite values.")
-    return arr
+    return out
+
+
+def _fits(w: float, dtype) -> bool:
+    """Whether the finite float ``w`` stays finite in ``dtype`` (1e300 does not fit float32)."""
+    with np.errstate(over="ignore"):
+        return bool(np.isfinite(np.dtype(dtype).type(w)))
 
 
 # -- the forward pass over R restarts -----------------------------------------------------
@@ -71,11 +82,14 @@ class Cache:
     yhat: np.ndarray  # (R, B, n_out)
 
 
-def forward(S: Structure, theta: np.ndarray, X: np.ndarray) -> Cache:
+def forward(S: Structure, theta: np.ndarray, X: np.ndarray, views: list | None = None) -> Cache:
     """Evaluate R networks on one batch, level by level.
 
-    theta (R, P); X (B, n_in) shared by all restarts, or (R, B, n_in). Returns the Cache.
+    theta (R, P); X (B, n_in) shared by all restarts, or (R, B, n_in); ``views``: S.views(theta),
+    when the caller keeps them. Returns the Cache.
     """
+    if views is None:
+        views = S.views(theta)
     R = theta.shape[0]
     z: list = [None] * len(S.levels)
     o: list = [None] * len(S.levels)
@@ -83,8 +97,7 @@ def forward(S: Structure, theta: np.ndarray, X: np.ndarray) -> Cache:
     for t in range(1, len(S.levels)):
         lev = S.levels[t]
         zt = None
-        for blk in lev.blocks:
-            W = blk.view(theta)                                        # (R, n_s, n_t)
+        for blk, W in zip(lev.blocks, views[t]):                       # W: (R, n_s, n_t)
             if blk.src == BIAS:
                 b = W[:, 0, :] if blk.shape[0] == 1 else W.sum(axis=1)  # (R, n_t)
                 if zt is None:
@@ -177,6 +190,9 @@ class Network:
         for e, ij in enumerate(S.edges):
             w = weights.get(ij)
             if w is not None:
+                if not _fits(w, dt):
+                    raise GraphError(f"The edge {ij[0]} → {ij[1]} has the weight {w}, too large for "
+                                     f"{np.dtype(dt).name}; use smaller weights or dtype='float64'.")
                 theta[S.edge_param[e]] = w
         return cls(S, theta)
 
@@ -258,9 +274,16 @@ class Network:
             if key not in index:
                 raise GraphError(f"set_weights: the network has no edge {ij!r}. Edges are (i, j) pairs of ids "
                                  f"such as {self._S.edges[0]}.")
-            w = float(w)
+            try:
+                w = float(w)
+            except (TypeError, ValueError):
+                raise GraphError(f"set_weights: the weight of edge {key[0]} → {key[1]} must be a number; "
+                                 f"received {w!r}.") from None
             if not np.isfinite(w):
                 raise GraphError(f"set_weights: the weight of edge {key[0]} → {key[1]} must be finite; received {w}.")
+            if not _fits(w, self.dtype):
+                raise GraphError(f"set_weights: the weight of edge {key[0]} → {key[1]} is {w}, too large for "
+                                 f"{self.dtype}; use smaller weights or a float64 network.")
             new[index[key]] = w
         self._theta = new
 

@@ -70,13 +70,22 @@ class Optimizer:
                 theta += v
         elif self.name == "adam":
             m, v = state["m"], state["v"]
-            m *= self.beta1
-            m += (1 - self.beta1) * g
-            v *= self.beta2
-            v += (1 - self.beta2) * (g * g)
             c1 = 1 - self.beta1 ** (t + 1)
             c2 = 1 - self.beta2 ** (t + 1)
-            theta -= (lr / c1) * m / (np.sqrt(v / c2) + self.eps)
+            # in place, one temporary: the same arithmetic as the formula above, in that order
+            m *= self.beta1
+            tmp = g * (1 - self.beta1)
+            m += tmp
+            v *= self.beta2
+            np.multiply(g, g, out=tmp)
+            tmp *= 1 - self.beta2
+            v += tmp
+            np.multiply(v, 1 / c2, out=tmp)                                  # v̂
+            np.sqrt(tmp, out=tmp)
+            tmp += self.eps
+            np.divide(m, tmp, out=tmp)
+            tmp *= lr / c1
+            theta -= tmp
         else:  # rprop (iRprop−)
             delta, prev = state["delta"], state["prev"]
             same = g * prev

@@ -60,6 +60,7 @@ class MatrixEngine:
         n_batches = len(factors)
         total = np.zeros(theta.shape[0])
         grad = np.empty_like(theta)
+        views, gviews = self.S.views(theta), self.S.views(grad)
         lr_col = lr[:, None]                                                 # (R, 1)
         full = batch_size >= N
         for b in range(n_batches):
@@ -68,7 +69,7 @@ class MatrixEngine:
             else:
                 idx = perm[b * batch_size:(b + 1) * batch_size]
                 Xb, Yb = X[idx], Y[idx]                                      # (B, n_in), (B, n_out)
-            value, grad, _ = loss_and_gradient(self.S, theta, Xb, Yb, self.lossf, grad=grad)
+            value, grad, _ = loss_and_gradient(self.S, theta, Xb, Yb, self.lossf, grad, False, views, gviews)
             total += value
             self.opt.step(theta, grad, state, (lr_col * factors[b]).astype(theta.dtype), t0 + b)
         return total / n_batches
@@ -360,7 +361,7 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
     config = {"loss": lo.name, "optimizer": opt.name, "momentum": opt.momentum, "nesterov": opt.nesterov,
               "schedule": sched.describe(), "epochs": epochs, "batch_size": bs, "restarts": R,
               "seed": None if seed is None else int(seed), "entropy": str(ss.entropy), "N": N,
-              "P": S.P, "dtype": np.dtype(dtype).name, "init": init, "engine": eng.name}
+              "P": S.P, "dtype": np.dtype(dtype).name, "init": init, "engine": "matrix" if isinstance(eng, MatrixEngine) else "neuron"}
 
     # -- state: every array has a leading restart axis ---------------------------------------
     shuffle_rng = np.random.default_rng(shuffle_ss)
@@ -511,7 +512,7 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
     best = int(np.argmin(key))
     best_net = net._with_theta(theta[best])
     result = TrainResult(best_net, final, history, best, status, epochs_run, theta, initial,
-                         val_final, val_history, eng.name, time.perf_counter() - t_start, config, net)
+                         val_final, val_history, config["engine"], time.perf_counter() - t_start, config, net)
     best_net.info = {**net.info, "training": {**config, "best_restart": best, "loss": float(final[best]),
                                               **({"val_loss": float(val_final[best])} if val_final is not None
                                                  else {})}}
