@@ -77,7 +77,7 @@ class Graph:
             if name in self._names:
                 raise GraphError(f"The name {name!r} is already used by neuron {self._names[name]}; "
                                  "names must be unique.")
-        if activation is not None:
+        if kind in ("hidden", "output"):  # None is refused here, not later at build()
             activation = activations.get(activation).name
         nid = len(self._neurons) + 1
         self._neurons.append(Neuron(nid, kind, activation, name))

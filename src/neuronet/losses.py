@@ -125,4 +125,15 @@ def prepare_targets(loss: Loss, Y, n_out: int, dtype, n_rows: int | None = None,
         raise DataError(f"X has {n_rows} rows but {where} has {Y.shape[0]}; they must match.")
     if loss.name == "binary_cross_entropy" and ((Y < 0) | (Y > 1)).any():
         raise DataError(f"binary_cross_entropy needs targets in [0, 1]; {where} holds {Y[(Y < 0) | (Y > 1)][0]}.")
+    if loss.name == "cross_entropy" and Y.size:
+        # The gradient softmax(ŷ) − y is the derivative of −Σ_k y_k log softmax(ŷ)_k only when Σ_k y_k = 1.
+        tol = 1e-6 if Y.dtype == np.float64 else 1e-4
+        sums = Y.sum(axis=1)
+        bad = np.flatnonzero((Y < 0).any(axis=1) | (np.abs(sums - 1) > tol))
+        if bad.size:
+            r = int(bad[0])
+            row = Y[r].tolist() if Y.shape[1] <= 10 else f"{Y.shape[1]} values with minimum {Y[r].min():.6g}"
+            raise DataError(f"cross_entropy needs each row of {where} to be one-hot or a probability distribution "
+                            f"(values ≥ 0 summing to 1); row {r} is {row} (sum {sums[r]:.6g}). "
+                            "Pass class indices (B,) or one-hot rows.")
     return Y
