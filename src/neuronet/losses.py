@@ -103,6 +103,9 @@ def prepare_targets(loss: Loss, Y, n_out: int, dtype, n_rows: int | None = None,
     from .network import as_float_array  # noqa: PLC0415 (network imports losses lazily)
 
     Y = np.asarray(Y) if not isinstance(Y, np.ndarray) else Y
+    if (loss.name == "cross_entropy" and Y.ndim == 1 and Y.dtype.kind == "f" and Y.size
+            and np.isfinite(Y).all() and (Y == np.round(Y)).all()):
+        Y = Y.astype(np.int64)  # class indices read as floats (e.g. from a CSV file)
     if loss.name == "cross_entropy" and Y.ndim == 1 and Y.dtype.kind in "iub":
         if n_out < 2:
             raise DataError("cross_entropy needs at least 2 output neurons (one logit per class); "

@@ -459,6 +459,8 @@ def mlp(sizes, hidden: str = "relu", output: str = "identity", seed=None, dtype=
     from .graph import Graph  # noqa: PLC0415
 
     try:
+        if any(isinstance(s, bool) or int(s) != s for s in sizes):
+            raise ValueError
         sizes = [int(s) for s in sizes]
     except (TypeError, ValueError):
         raise GraphError(f"mlp() takes a list of layer sizes such as [2, 3, 1]; received {sizes!r}.") from None
