@@ -22,5 +22,25 @@ from .train import Ensemble, TrainResult, train
 __all__ = [
     "Graph", "Neuron", "Network", "Trace", "Gradient", "mlp", "train", "TrainResult", "Ensemble",
     "NeuronetError", "GraphError", "DataError", "ModelFileError", "TrainingError",
+    "load", "draw", "explain", "datasets", "construct", "examples",
 ]
 __version__ = "0.1.0"
+
+# Modules that pull in matplotlib, scikit-learn or numba load on first use, so that
+# ``import neuronet`` stays fast. ``nn.draw(net)`` and ``nn.explain(net, x, y)`` are callable.
+_LAZY = {"draw", "explain", "datasets", "construct", "examples", "files", "demos", "report",
+         "activations", "losses", "optimizers", "schedules", "initializers"}
+
+
+def __getattr__(name):
+    import importlib
+
+    if name in _LAZY:
+        return importlib.import_module(f".{name}", __name__)
+    if name in ("load", "save"):
+        return getattr(importlib.import_module(".files", __name__), name)
+    raise AttributeError(f"module 'neuronet' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | _LAZY | {"load", "save"})

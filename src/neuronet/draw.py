@@ -700,3 +700,8 @@ def save(fig: Figure, path: str | os.PathLike, dpi: int = 150) -> Path:
             os.unlink(tmp)
         raise
     return path
+
+
+from ._callable import make_callable  # noqa: E402
+
+make_callable(__name__, "draw")  # nn.draw(net, …) draws a network; nn.draw.loss_curves(…) and friends
