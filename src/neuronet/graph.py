@@ -26,6 +26,7 @@ array([7.])
 
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
@@ -273,15 +274,15 @@ def validate(neurons: list[Neuron] | tuple[Neuron, ...], edges: list[tuple[int, 
 def _topological(neurons, succ, pred) -> list[int]:
     indeg = {nu.id: len(pred[nu.id]) for nu in neurons}
     ready = [nu.id for nu in neurons if indeg[nu.id] == 0]
+    heapq.heapify(ready)  # smallest id first: deterministic, close to creation order
     order: list[int] = []
     while ready:
-        ready.sort(reverse=True)  # smallest id first: deterministic, close to creation order
-        i = ready.pop()
+        i = heapq.heappop(ready)
         order.append(i)
         for j in succ[i]:
             indeg[j] -= 1
             if indeg[j] == 0:
-                ready.append(j)
+                heapq.heappush(ready, j)
     return order
 
 
@@ -308,7 +309,10 @@ def _layers(neurons, edges, level, succ) -> tuple[tuple[int, ...], ...] | None:
             return None
         if nu.kind == "hidden" and level[nu.id] == depth:
             return None
-    return tuple(tuple(nu.id for nu in neurons if layer[nu.id] == k) for k in range(depth + 1))
+    groups: list[list[int]] = [[] for _ in range(depth + 1)]
+    for nu in neurons:
+        groups[layer[nu.id]].append(nu.id)
+    return tuple(tuple(g) for g in groups)
 
 
 def _join(errs: list[str]) -> str:

@@ -111,9 +111,14 @@ def compile_structure(topo: Topology) -> Structure:
 
     # Columns of each level: grouped by activation (first appearance), then id order,
     # so that each activation applies to one contiguous slice.
+    by_level: dict[int, list[int]] = {}
+    for nu in neurons:
+        if nu.kind in ("hidden", "output"):
+            by_level.setdefault(topo.level[nu.id], []).append(nu.id)
+    out_index = {j: k for k, j in enumerate(outputs)}
     columns: list[list[int]] = [list(inputs)]
     for t in range(1, depth + 1):
-        ids = [nu.id for nu in neurons if nu.kind in ("hidden", "output") and topo.level[nu.id] == t]
+        ids = by_level.get(t, [])
         order = {}
         for j in ids:
             order.setdefault(topo.neuron(j).activation, len(order))
@@ -153,7 +158,7 @@ def compile_structure(topo: Topology) -> Structure:
                 segments.append((activations.get(topo.neuron(cols[start]).activation), slice(start, c)))
                 start = c
         out_cols = [c for c, j in enumerate(cols) if kind[j] == "output"]
-        out_pos = [outputs.index(cols[c]) for c in out_cols]
+        out_pos = [out_index[cols[c]] for c in out_cols]
         levels.append(Level(tuple(cols), tuple(blocks), tuple(segments),
                             np.asarray(out_cols, np.intp), np.asarray(out_pos, np.intp)))
     param_mask = np.zeros(offset, dtype=bool)
