@@ -1,0 +1,188 @@
+"""write_report(): one self-contained HTML file, checked as text and rendered in headless Chromium."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+
+import neuronet as nn
+from neuronet import datasets
+from neuronet.errors import DataError
+from neuronet.report import compute_metrics, write_report
+
+
+class Collect(HTMLParser):
+    """Every tag with its attributes, and the text of table cells."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.cells: list[str] = []
+        self._cell = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._cell = tag in ("td", "th")
+        if self._cell:
+            self.cells.append("")
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th"):
+            self._cell = False
+
+    def handle_data(self, data):
+        if self._cell:
+            self.cells[-1] += data
+
+
+def parse(text: str) -> Collect:
+    p = Collect()
+    p.feed(text)
+    return p
+
+
+@pytest.fixture(scope="module")
+def moons_run():
+    ds = datasets.load("moons", seed=0, n_samples=120)
+    net = nn.mlp([2, 4, 2], hidden="tanh", seed=0)
+    res = nn.train(net, ds.X, ds.y, loss="cross_entropy", optimizer="adam", step_size=0.05, epochs=40,
+                   batch_size=32, restarts=6, seed=0)
+    return ds, res
+
+
+@pytest.fixture(scope="module")
+def moons_report(moons_run, tmp_path_factory):
+    ds, res = moons_run
+    path = tmp_path_factory.mktemp("report") / "moons.html"
+    out = write_report(path, res, ds.X, ds.y, feature_names=ds.feature_names, class_names=ds.class_names,
+                       title="Two moons <test>", data_summary=ds.description)
+    return out, ds, res
+
+
+def test_one_self_contained_file(moons_report):
+    path, ds, res = moons_report
+    assert path.exists() and [p.name for p in path.parent.iterdir()] == ["moons.html"]   # no temp file left
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
+    doc = parse(text)
+    imgs = [a for t, a in doc.tags if t == "img"]
+    assert len(imgs) == 4                    # network, loss curves, decision boundary, neuron outputs
+    for a in imgs:
+        assert a["src"].startswith("data:image/png;base64,") and a.get("alt")
+        png = base64.b64decode(a["src"].split(",", 1)[1], validate=True)
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+    for t, a in doc.tags:                    # nothing to fetch: no external scripts, styles, images, links
+        assert t not in ("script", "link", "iframe")
+        for key in ("src", "href"):
+            assert not re.match(r"\s*(https?:|//|file:)", a.get(key, "") or ""), (t, a)
+    assert "Two moons &lt;test&gt;" in text          # text is escaped
+    assert ds.description in text
+
+
+def test_contents_leaderboard_and_metrics(moons_report):
+    path, ds, res = moons_report
+    doc = parse(path.read_text(encoding="utf-8"))
+    cells = [c.strip() for c in doc.cells]
+    for heading in ("rank", "restart", "loss", "epochs run", "status", "feature", "class", "metric"):
+        assert heading in cells
+    # the leaderboard lists every restart, best first, the best one marked
+    start = cells.index("status") + 1
+    table = [cells[start + 5 * k: start + 5 * (k + 1)] for k in range(res.restarts)]
+    assert [int(r[0]) for r in table] == list(range(1, res.restarts + 1))
+    assert [int(r[1]) for r in table] == [int(k) for k in res.ranking()]
+    assert int(table[0][1]) == res.best
+    assert any(t == "tr" and a.get("class") == "best" for t, a in doc.tags)
+    # metrics computed from X and y
+    acc = float(np.mean(res.network.forward(ds.X).argmax(axis=1) == ds.y))
+    assert f"{acc:.2%}" in cells
+    assert "upper" in cells and "lower" in cells and "x1" in cells
+
+
+def test_regression_one_input_and_given_metrics(tmp_path):
+    X = np.linspace(-3, 3, 40)[:, None]
+    y = np.sin(X[:, 0])
+    res = nn.train(nn.mlp([1, 5, 1], hidden="tanh", seed=1), X, y, optimizer="adam", step_size=0.05, epochs=30,
+                   batch_size=None, restarts=3, seed=1)
+    m = compute_metrics(res.network, X, y, "regression")
+    err = res.network.forward(X)[:, 0] - y
+    assert m["mean squared error"] == pytest.approx(np.mean(err ** 2))
+    assert m["R²"] == pytest.approx(1 - np.sum(err ** 2) / np.sum((y - y.mean()) ** 2))
+    path = write_report(tmp_path / "sine.html", res, X, y)
+    text = path.read_text(encoding="utf-8")
+    doc = parse(text)
+    assert len([1 for t, _ in doc.tags if t == "img"]) == 2          # no input plane for one input
+    assert "regression" in text and "mean squared error" in text and "input plane" not in text
+    # given metrics and no data; writing again replaces the file atomically
+    path = write_report(tmp_path / "sine.html", res, metrics={"test accuracy": 0.5, "note": "held out"})
+    text = path.read_text(encoding="utf-8")
+    assert "test accuracy" in text and "held out" in text and "No data was given" in text
+    assert '<div class="k">test accuracy</div><div class="v">50.0%</div>' in text     # the headline card
+    assert "<td class=\"n\">50.00%</td>" in text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sine.html"]
+
+
+def test_mistakes_are_clear_errors(tmp_path, moons_run):
+    ds, res = moons_run
+    with pytest.raises(DataError, match="result of neuronet.train"):
+        write_report(tmp_path / "r.html", res.network)
+    with pytest.raises(DataError, match="does not exist"):
+        write_report(tmp_path / "missing" / "r.html", res)
+    with pytest.raises(DataError, match="input neurons"):
+        write_report(tmp_path / "r.html", res, ds.X[:, :1], ds.y)
+    with pytest.raises(DataError, match="rows"):
+        write_report(tmp_path / "r.html", res, ds.X, ds.y[:-1])
+    with pytest.raises(DataError, match="without X"):
+        write_report(tmp_path / "r.html", res, None, ds.y)
+    with pytest.raises(DataError, match="task"):
+        write_report(tmp_path / "r.html", res, task="clustering")
+    assert not list(tmp_path.iterdir())
+
+
+# -- rendered in a browser ------------------------------------------------------------------------------
+PROBE = """<script>
+window.__errors = [];
+window.addEventListener('error', function (e) { window.__errors.push(String(e.message || e.type)); }, true);
+window.addEventListener('load', function () {
+  var imgs = Array.prototype.slice.call(document.images);
+  document.title = 'PROBE' + JSON.stringify({widths: imgs.map(function (i) { return i.naturalWidth; }),
+    heights: imgs.map(function (i) { return i.naturalHeight; }), errors: window.__errors,
+    height: document.body.scrollHeight, tables: document.querySelectorAll('table').length});
+});
+</script>"""
+
+
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+def headless(browser: str, profile, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                           "--hide-scrollbars", f"--user-data-dir={profile}", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_renders_in_headless_chromium(moons_report, tmp_path):
+    browser = chromium()
+    if browser is None:
+        pytest.skip("no chromium binary (apt-get install -y chromium)")
+    path, ds, res = moons_report
+    probe = tmp_path / "probe.html"                      # a copy with a script that reports what loaded
+    probe.write_text(path.read_text(encoding="utf-8").replace("<head>", "<head>\n" + PROBE, 1), encoding="utf-8")
+    run = headless(browser, tmp_path / "profile", "--virtual-time-budget=10000", "--dump-dom", probe.as_uri())
+    found = re.search(r"<title>PROBE(.*?)</title>", run.stdout)
+    assert found, f"the page did not finish loading: {run.stderr[-2000:]}"
+    info = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    assert info["errors"] == []
+    assert len(info["widths"]) == 4 and all(w > 100 for w in info["widths"]) and all(h > 100 for h in info["heights"])
+    assert info["tables"] >= 4 and info["height"] > 2000
+    shot = tmp_path / "shot.png"
+    headless(browser, tmp_path / "profile2", "--window-size=1200,1600", f"--screenshot={shot}", path.as_uri())
+    assert shot.exists() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
