@@ -34,11 +34,11 @@ The generated sets (moons, circles, spirals, sine) depend on ``seed`` and take
 from __future__ import annotations
 
 import csv
+import io
 import difflib
 import functools
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from itertools import product
 from pathlib import Path
@@ -46,6 +46,7 @@ from typing import Callable
 
 import numpy as np
 
+from ._atomic import write_bytes
 from .errors import DataError
 
 CLASSIFICATION = "classification"
@@ -346,19 +347,13 @@ def write_csv(ds: Dataset, path: str | os.PathLike, target: str = "index") -> Pa
     if not folder.is_dir():
         raise DataError(f"Cannot write {str(path)!r}: the folder {str(folder)!r} does not exist. Create it first.")
     targets = _target_columns(ds, target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(list(ds.feature_names) + ds.target_names)
+    for b in range(ds.n_rows):
+        writer.writerow([repr(float(v)) for v in ds.X[b]] + [t[b] for t in targets])
     try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(list(ds.feature_names) + ds.target_names)
-            for b in range(ds.n_rows):
-                writer.writerow([repr(float(v)) for v in ds.X[b]] + [t[b] for t in targets])
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)  # mkstemp made it 0600
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        write_bytes(path, text.getvalue().encode("utf-8"))
+    except OSError as exc:
+        raise DataError(f"Cannot write {str(path)!r}: {exc.strerror or exc}.") from exc
     return path

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -37,6 +36,7 @@ from matplotlib.path import Path as MplPath
 
 from . import activations
 from ._layout import COLORS, Layout, layout, symbol
+from ._atomic import atomic_open
 from .errors import DataError, GraphError
 from .network import Network, as_float_array, forward
 
@@ -685,20 +685,13 @@ def save(fig: Figure, path: str | os.PathLike, dpi: int = 150) -> Path:
     folder = path.parent
     if not folder.is_dir():
         raise DataError(f"Cannot save {str(path)!r}: the folder {str(folder)!r} does not exist. Create it first.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=ext, dir=folder)
+    # No creation date in the metadata: PNG and PDF files of the same picture are identical.
+    meta = {"Date": None} if ext == ".svg" else ({"CreationDate": None} if ext == ".pdf" else None)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            # No creation date in the metadata: PNG and PDF files of the same picture are identical.
-            meta = {"Date": None} if ext == ".svg" else ({"CreationDate": None} if ext == ".pdf" else None)
+        with atomic_open(path) as fh:
             fig.savefig(fh, format=ext[1:], dpi=dpi, metadata=meta)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)  # mkstemp made it 0600
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    except OSError as exc:
+        raise DataError(f"Cannot save {str(path)!r}: {exc.strerror or exc}.") from exc
     return path
 
 

@@ -31,11 +31,9 @@ previous file as it was.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-import secrets
 import stat
 from collections import Counter
 from pathlib import Path
@@ -44,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 
 from . import activations
+from ._atomic import write_bytes
 from .errors import GraphError, ModelFileError
 from .graph import KINDS, Neuron, Topology, validate
 from .structure import compile_structure
@@ -125,62 +124,17 @@ def save(net: "Network", path: str | os.PathLike) -> None:
 
 
 def write_atomic(path: str | os.PathLike, data: bytes) -> None:
-    """Replace the file at ``path`` with ``data`` in one step.
+    """Replace the file at ``path`` with ``data`` in one step (see ``neuronet._atomic``).
 
-    The bytes go to a temporary file in the same folder, are flushed and fsynced, then
-    ``os.replace`` puts it in place and the folder is fsynced where the platform allows.
-    On any failure (or KeyboardInterrupt) the temporary file is removed and whatever was
-    at ``path`` before is untouched. OS errors become :class:`ModelFileError`.
+    On any failure (or KeyboardInterrupt) whatever was at ``path`` before is untouched.
+    OS errors become :class:`ModelFileError`.
     """
     path = Path(path)
-    parent = path.parent
-    tmp: Path | None = None
     try:
-        fd, tmp = _create_temp(parent, path.name)
-        with contextlib.suppress(OSError):  # keep a mode the user chose for the old file
-            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        tmp = None
+        write_bytes(path, data)
     except OSError as exc:
         raise ModelFileError(f"Cannot write '{path}': {exc.strerror or exc}. Check that the folder is writable "
                              "and the disk is not full; any previous file there is unchanged.") from exc
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-    _fsync_dir(parent)
-
-
-def _create_temp(parent: Path, name: str) -> tuple[int, Path]:
-    """A new file ``.name.<random>.tmp`` beside the target, opened for writing (mode 0o666 less umask)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    for _ in range(100):
-        tmp = parent / f".{name}.{secrets.token_hex(6)}.tmp"
-        try:
-            return os.open(tmp, flags, 0o666), tmp
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"could not create a temporary file in '{parent}'")  # pragma: no cover
-
-
-def _fsync_dir(parent: Path) -> None:
-    """Make the rename durable: fsync the folder (POSIX only; a no-op where folders can't be opened)."""
-    if os.name == "nt":  # pragma: no cover
-        return
-    try:
-        fd = os.open(parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:  # pragma: no cover
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
 
 
 def _finite_weights(net: "Network", p: Path) -> np.ndarray:

@@ -29,12 +29,12 @@ import html
 import io
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from .files import write_atomic
 from .errors import DataError
 from .network import Network
 
@@ -171,7 +171,7 @@ def write_report(path: str | os.PathLike, result: Any, X=None, y=None, *, featur
     page.metrics(metrics)
     if Xa is not None and Xa.shape[1] == 2 and len(net.inputs) == 2:
         page.plane(net, Xa, ya, task)
-    _atomic_write(path, page.html())
+    write_atomic(path, page.html().encode("utf-8"))
     return path
 
 
@@ -464,15 +464,3 @@ def _shape(net: Network) -> str:
     return f"{len(net.levels)} levels, not layered"
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

@@ -34,9 +34,10 @@ from typing import Any, Callable
 import numpy as np
 
 from . import initializers, losses as losses_mod, optimizers, schedules
+from ._atomic import atomic_open
 from .backprop import loss_and_gradient
 from .errors import DataError, ModelFileError, TrainingError
-from .network import Network, as_float_array, forward
+from .network import Network, forward
 from .structure import Structure
 
 STATUSES = ("ran_out", "converged", "stopped_early", "diverged")
@@ -235,25 +236,11 @@ def _split(X, Y, fraction, rng):
 
 # -- checkpoints ----------------------------------------------------------------------------
 def _atomic_savez(path: Path, arrays: dict) -> None:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
-        with open(tmp, "wb") as fh:
+        with atomic_open(path) as fh:
             np.savez(fh, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    try:
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
+    except OSError as exc:
+        raise DataError(f"Cannot write checkpoint {str(path)!r}: {exc.strerror or exc}.") from exc
 
 
 def _load_checkpoint(path) -> dict:
@@ -513,8 +500,8 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
     best_net = net._with_theta(theta[best])
     result = TrainResult(best_net, final, history, best, status, epochs_run, theta, initial,
                          val_final, val_history, config["engine"], time.perf_counter() - t_start, config, net)
-    best_net.info = {**net.info, "training": {**config, "best_restart": best, "loss": float(final[best]),
-                                              **({"val_loss": float(val_final[best])} if val_final is not None
+    best_net.info = {**net.info, "training": {**config, "best_restart": best, "final_loss": float(final[best]),
+                                              **({"final_val_loss": float(val_final[best])} if val_final is not None
                                                  else {})}}
     return result
 
