@@ -33,6 +33,15 @@ class Activation:
     code: int  # stable small integer used by the compiled neuron engine
     trainable: bool = True
 
+    def scale(self, g: Array, z: Array, o: Array) -> Array:
+        """``g · f'(z)``, written into ``g`` (the backward pass owns it): one pass, no temporary for relu."""
+        if self.name == "identity":
+            return g
+        if self.name == "relu":
+            return np.multiply(g, z > 0, out=g)
+        g *= self.df(z, o)
+        return g
+
     def __reduce__(self):
         # Pickle by name (f and df are lambdas): networks, and estimators holding them, can then be
         # pickled, copied across processes (joblib) and restored to the same table entry.

@@ -49,13 +49,10 @@ def backward(S: Structure, theta: np.ndarray, cache: Cache, dyhat: np.ndarray, g
         else:
             gt = g[t] if g[t] is not None else np.zeros_like(cache.z[t])  # a dead-end neuron
         zt, ot = cache.z[t], cache.o[t]
-        if len(lev.segments) == 1:
-            act = lev.segments[0][0]
-            delta = gt if act.name == "identity" else gt * act.df(zt, ot)  # (R, B, n_t)
-        else:
-            delta = np.empty_like(zt)
-            for act, sl in lev.segments:
-                delta[..., sl] = gt[..., sl] * act.df(zt[..., sl], ot[..., sl])
+        # δ_t = g_t · f_t'(z_t), in place (the backward pass owns g_t), per activation segment
+        for act, sl in lev.segments:
+            act.scale(gt[..., sl], zt[..., sl], ot[..., sl])
+        delta = gt                                                         # (R, B, n_t)
         if keep_deltas:
             deltas[t] = delta
         for blk, W, gW in zip(lev.blocks, views[t], gviews[t]):           # W, gW: (R, n_s, n_t)
