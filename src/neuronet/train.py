@@ -100,18 +100,26 @@ def _make_engine(name: str, S: Structure, loss, opt, dtype, batch_size: int, N: 
 
 
 def choose_engine(S: Structure, batch_size: int, N: int, R: int) -> str:
-    """'neuron' or 'matrix' by an estimate of each one's cost per epoch (measured constants).
+    """'neuron' or 'matrix', by an estimate of each engine's cost per epoch (constants measured on 2 cores).
 
-    Matrix engine: about 40 NumPy calls per level per batch at ~3 µs each, plus the
-    arithmetic at ~20 GFLOP/s. Neuron engine: ~1.5 ns per edge per example per restart
-    (forward, backward and update), split over the cores.
+    Matrix engine: ~40 µs of NumPy calls per level per batch, ~30 ns per restart × example ×
+    neuron for stacks of small matrices (R > 1), and the arithmetic at ~20 GFLOP/s.
+    Neuron engine: ~10 ns per example × edge for one restart; with 4 or more restarts, ~4.5 ns
+    per restart × example × edge (8 restarts side by side per thread), split over the cores
+    when the work is large; ~6 µs per call.
     """
     E = len(S.edges)
     n_batches = math.ceil(N / batch_size)
-    flops = 6.0 * R * N * S.P
-    matrix = n_batches * 40 * len(S.levels) * 3e-6 + flops / 20e9
-    cores = max(os.cpu_count() or 1, 1)
-    neuron = R * N * E * 1.5e-9 * 3 / min(cores, R) + n_batches * R * E * 1e-9
+    levels = len(S.levels) - 1
+    width = sum(len(lev.ids) for lev in S.levels[1:])
+    matrix = n_batches * levels * 40e-6 + (R > 1) * R * N * width * 30e-9 + 6.0 * R * N * S.P / 20e9
+    work = R * N * E
+    if R < 4:
+        neuron = work * 10e-9
+    else:
+        cores = max(min(os.cpu_count() or 1, 8), 1)
+        neuron = work * 4.5e-9 / (cores if work > 4000 else 1)
+    neuron += 6e-6
     return "neuron" if neuron < matrix else "matrix"
 
 

@@ -1,0 +1,643 @@
+"""The seed's own algorithm, one neuron and one example at a time, compiled with numba.
+
+For one example x, with the neurons in topological (level) order (the seed, chapters I and III)::
+
+    forward    z_j = Σ_{i∈In(j)} w_ij · o_i ,   o_j = f_j(z_j)        (inputs: o = x, bias: o = 1)
+    loss       L = loss(ŷ, y),  ŷ = the outputs' o
+    backward   in reverse order, δ_j = f_j'(z_j) · ∂L/∂o_j ,  and for every edge i → j
+               ∂L/∂o_i += w_ij · δ_j ,   ∂L/∂w_ij += δ_j · o_i / B
+
+A batch's gradient is the mean over its B examples; after each batch comes one optimizer
+update (sgd, momentum, nesterov, adam, rprop: the rules of ``optimizers.py``). Forward,
+backward and update are fused in one compiled loop.
+
+Restarts: within one thread, G = ``LANES`` restarts run side by side, every per-neuron value
+stored as G numbers, one per restart (the "lanes"). Lanes never mix, so each restart's
+arithmetic is exactly the one-restart arithmetic; running G independent restarts together
+lets the processor overlap their work instead of waiting on one chain of dependent
+operations. Fewer than ``_FEW`` restarts run with one lane. Large work is split into chunks
+of restarts run on all cores (``numba.prange``); small work stays on the calling thread.
+
+The structure is data, not code: the network is a handful of integer arrays (each neuron's
+incoming edges in CSR form: source slots and theta positions), so one compiled kernel per
+dtype (float64, float32) serves every network, loss and optimizer. Compiled code is cached
+on disk (``cache=True``): only the first run on a machine pays for compiling, per dtype about
+4 s for one restart, 4 s more for the lanes and 3 s more for the threads (on first use of
+each); later runs load it from the cache in about 0.35 s.
+
+The engine uses the matrix engine's ``theta`` (R, P) layout and reproduces its trajectories to
+rounding error. It reads and writes only the positions of theta (and of the optimizer state)
+that hold an edge. The matrix engine gives every other position a zero gradient, under which
+every rule keeps the zero weight and the state that ``Optimizer.init_state`` put there (zero;
+rprop's Δ unchanged), so the two engines agree there too.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+from . import activations, losses, optimizers
+from .errors import DataError
+from .losses import Loss
+from .network import resolve_dtype
+from .optimizers import Optimizer
+from .structure import Structure
+
+# Optimizer codes of the kernel.
+SGD, MOMENTUM, NESTEROV, ADAM, RPROP = 0, 1, 2, 3, 4
+# Positions in the constants array K (kept in the engine's dtype, so float32 stays float32).
+_ZERO, _ONE, _HALF, _TWO, _LEAKY, _MU, _B1, _B2, _EPS, _ETA_PLUS, _ETA_MINUS, _STEP_MAX, _STEP_MIN, \
+    _ONE_MINUS_B1, _ONE_MINUS_B2 = range(15)
+# What the kernel does, and its status codes.
+_TRAIN, _LOSS, _FORWARD = 0, 1, 2
+_OK, _BAD_PERM = 0, 1
+# Restarts run side by side by one thread; fewer than _FEW restarts run one at a time, as
+# padding a group of LANES would cost more than it saves.
+LANES = 8
+_FEW = 4
+# Below this many restart-example-edge visits in one call, starting threads costs more than it saves.
+_SERIAL_WORK = 4096
+
+_JIT = dict(cache=True, fastmath=False, nogil=True, error_model="numpy")  # x/0 -> inf, as in NumPy
+# Helpers that take arrays are inlined in numba's IR: a call would count references to every
+# array on every example. Helpers of scalars are ordinary functions, which LLVM inlines.
+_INLINE = dict(_JIT, inline="always")
+
+
+# -- activations: f and f' side by side (codes of activations.py) ------------------------------
+# Constants come in as scalars of the engine's dtype (zero, one, …), read once from K, so that
+# float32 arithmetic stays in float32.
+@njit(**_JIT)
+def _logistic(z, one):
+    # σ(z) = 1/(1 + e^-z) = e^z/(1 + e^z): exp never sees a large positive number (as activations._logistic).
+    e = math.exp(-abs(z))
+    return (one if z >= 0 else e) / (one + e)
+
+
+@njit(**_JIT)
+def _f(code, z, zero, one, leaky):
+    """o = f(z) for the activation ``code``."""
+    if code == 1:                                   # logistic
+        return _logistic(z, one)
+    if code == 0:                                   # identity
+        return z
+    if code == 2:                                   # tanh
+        return math.tanh(z)
+    if code == 3:                                   # relu
+        return z if z > zero else zero
+    if code == 4:                                   # leaky_relu
+        return z if z > zero else leaky * z
+    if code == 5:                                   # softplus = max(z, 0) + log1p(e^-|z|)
+        return (z if z > zero else zero) + math.log1p(math.exp(-abs(z)))
+    if code == 6:                                   # elu
+        return z if z > zero else math.expm1(z if z < zero else zero)
+    return one if z >= zero else zero               # step
+
+
+@njit(**_JIT)
+def _df(code, z, o, zero, one, leaky):
+    """f'(z), from z or o = f(z) exactly as activations.py writes it."""
+    if code == 1:
+        return o * (one - o)
+    if code == 0:
+        return one
+    if code == 2:
+        return one - o * o
+    if code == 3:
+        return one if z > zero else zero
+    if code == 4:
+        return one if z > zero else leaky
+    if code == 5:
+        return _logistic(z, one)
+    if code == 6:
+        return one if z > zero else o + one
+    return zero                                     # step: 0 almost everywhere
+
+
+# -- losses: value and ∂L/∂ŷ side by side (codes of losses.py) ----------------------------------
+@njit(**_INLINE)
+def _loss_grad(G, code, o, out_slot, Y, row, scale, dy, j, zero, one, half, two):
+    """Loss of example ``row`` in lane j; writes scale·∂loss/∂ŷ_k into dy[k·G + j]."""
+    m = out_slot.shape[0]
+    value = zero
+    if code == 3:                                   # cross_entropy: softmax over the outputs
+        top = o[out_slot[0] * G + j]
+        for k in range(1, m):
+            if o[out_slot[k] * G + j] > top:
+                top = o[out_slot[k] * G + j]
+        total = zero
+        for k in range(m):
+            e = math.exp(o[out_slot[k] * G + j] - top)
+            dy[k * G + j] = e
+            total += e
+        lse = math.log(total)
+        for k in range(m):                          # −Σ y_k log softmax_k ;  softmax_k − y_k
+            value -= Y[row, k] * ((o[out_slot[k] * G + j] - top) - lse)
+            dy[k * G + j] = (dy[k * G + j] / total - Y[row, k]) * scale
+        return value
+    for k in range(m):
+        p = o[out_slot[k] * G + j]
+        y = Y[row, k]
+        if code == 0:                               # squared: (y − ŷ)² ;  2(ŷ − y)
+            r = y - p
+            value += r * r
+            dy[k * G + j] = (two * (p - y)) * scale
+        elif code == 1:                             # absolute: |y − ŷ| ;  sign(ŷ − y)
+            value += abs(y - p)
+            dy[k * G + j] = (one if p > y else (-one if p < y else zero)) * scale
+        elif code == 2:                             # huber: ½r² or |r| − ½ ;  clip(r, −1, 1), r = ŷ − y
+            r = p - y
+            a = abs(r)
+            value += half * r * r if a <= one else a - half
+            dy[k * G + j] = (r if a <= one else (one if r > zero else -one)) * scale
+        else:                                       # binary_cross_entropy on a logit ;  σ(ŷ) − y
+            value += (p if p > zero else zero) - p * y + math.log1p(math.exp(-abs(p)))
+            dy[k * G + j] = (_logistic(p, one) - y) * scale
+    return value
+
+
+# -- one example, G restarts side by side ---------------------------------------------------------
+# Every per-neuron array holds G values, lane last: the value of slot s in lane j is x[s·G + j].
+# Loops over all G lanes compute padded lanes too (zero weights keep them at zero); the
+# transcendental functions run on the real lanes only (n_lanes).
+@njit(**_INLINE)
+def _forward(G, w, o, z, acc, act, in_ptr, in_src, base, n_lanes, zero, one, leaky):
+    """z_j = Σ w_ij·o_i and o_j = f_j(z_j) for every computed neuron, in topological order."""
+    for k in range(act.shape[0]):
+        if G == 1:                                  # one lane: the same, with the sum in a register
+            s = zero
+            for e in range(in_ptr[k], in_ptr[k + 1]):
+                s += w[e] * o[in_src[e]]
+            z[k] = s
+            o[base + k] = _f(act[k], s, zero, one, leaky)
+            continue
+        for j in range(G):
+            acc[j] = zero
+        for e in range(in_ptr[k], in_ptr[k + 1]):
+            eo, so = e * G, in_src[e] * G
+            for j in range(G):
+                acc[j] += w[eo + j] * o[so + j]
+        zo, oo, code = k * G, (base + k) * G, act[k]
+        for j in range(G):
+            z[zo + j] = acc[j]
+        for j in range(n_lanes):
+            o[oo + j] = _f(code, acc[j], zero, one, leaky)
+
+
+@njit(**_INLINE)
+def _backward(G, w, o, z, g, gw, d, dy, act, in_ptr, in_src, out_slot, base, n_lanes, zero, one, leaky):
+    """The seed's three steps: add ∂L/∂w (edge order) into gw, given ∂L/∂ŷ in dy. g: ∂L/∂o per slot."""
+    for s in range(base * G, g.shape[0]):
+        g[s] = zero
+    for k in range(out_slot.shape[0]):              # step 1: the outputs, from the loss
+        so, ko = out_slot[k] * G, k * G
+        for j in range(G):
+            g[so + j] = dy[ko + j]
+    for k in range(act.shape[0] - 1, -1, -1):       # step 2: backwards, over every incoming edge
+        if G == 1:                                  # one lane: the same, with δ in a register
+            dk = g[base + k] * _df(act[k], z[k], o[base + k], zero, one, leaky)
+            for e in range(in_ptr[k], in_ptr[k + 1]):
+                i = in_src[e]
+                gw[e] += dk * o[i]
+                if i >= base:
+                    g[i] += w[e] * dk
+            continue
+        so, zo, code = (base + k) * G, k * G, act[k]
+        for j in range(n_lanes):                    # δ_j = f_j'(z_j)·∂L/∂o_j
+            d[j] = g[so + j] * _df(code, z[zo + j], o[so + j], zero, one, leaky)
+        for e in range(in_ptr[k], in_ptr[k + 1]):
+            eo, i = e * G, in_src[e]
+            io = i * G
+            for j in range(G):
+                gw[eo + j] += d[j] * o[io + j]      # step 3: ∂L/∂w_ij = δ_j·o_i
+            if i >= base:                           # ∂L/∂o_i = Σ_j w_ij·δ_j (inputs and biases need none)
+                for j in range(G):
+                    g[io + j] += w[eo + j] * d[j]
+
+
+# -- one thread's share: a chunk of restarts ------------------------------------------------------
+def _make_chunk_function(G):
+    """The loop over a chunk of restarts with G lanes (G is a compile-time constant in it)."""
+
+    @njit(**_JIT)
+    def chunk(mode, lo, hi, idx, theta, s1, s2, X, Y, perm, batch_size, lr, factors, t0, net, sizes, K, hp64, out,
+              yhat):
+        """One epoch for the restarts idx[lo:hi], G at a time; out[r] = mean over batches of the batch loss.
+
+        mode _TRAIN: forward, backward, update. _LOSS: forward and loss only. _FORWARD: forward
+        only, the outputs into yhat[r, row]. The last two leave theta and the state untouched.
+        """
+        act, in_ptr, in_src, in_par, out_slot = net
+        n_in, n_bias, loss_code, opt = sizes
+        E, H, n_out = in_src.shape[0], act.shape[0], out_slot.shape[0]
+        base = n_in + n_bias
+        n_slots = base + H
+        dt = theta.dtype
+        w, sa, sb, gw = np.zeros(E * G, dt), np.zeros(E * G, dt), np.zeros(E * G, dt), np.zeros(E * G, dt)
+        o, g = np.zeros(n_slots * G, dt), np.zeros(n_slots * G, dt)  # o_j and ∂L/∂o_j   (slots, G)
+        z, dy = np.zeros(H * G, dt), np.zeros(n_out * G, dt)         # (H, G), (n_out, G)
+        acc, d, eta, a = np.zeros(G, dt), np.zeros(G, dt), np.zeros(G, dt), np.zeros(G, dt)
+        value, total = np.zeros(G), np.zeros(G)                        # sums of losses, in float64
+        tmp = np.zeros(1, dt)                                          # rounds a float64 into the dtype
+        zero, one, half, two, leaky = K[_ZERO], K[_ONE], K[_HALF], K[_TWO], K[_LEAKY]
+        mu, b1, b2, nb1, nb2, eps = K[_MU], K[_B1], K[_B2], K[_ONE_MINUS_B1], K[_ONE_MINUS_B2], K[_EPS]
+        eta_plus, eta_minus, step_max, step_min = K[_ETA_PLUS], K[_ETA_MINUS], K[_STEP_MAX], K[_STEP_MIN]
+        has_a = mode == _TRAIN and opt != SGD                          # which state arrays the rule keeps
+        has_b = mode == _TRAIN and (opt == ADAM or opt == RPROP)       # (none when not training)
+        N = perm.shape[0]
+        n_batches = (N + batch_size - 1) // batch_size
+        for s in range(n_in * G, base * G):
+            o[s] = one                                                 # bias neurons send 1
+
+        for q0 in range(lo, hi, G):
+            n_lanes = min(G, hi - q0)
+            # Gather the group's weights and state into (edge, lane) order; padded lanes get zeros.
+            for e in range(E):
+                p, eo = in_par[e], e * G
+                for j in range(G):
+                    r = idx[q0 + j] if j < n_lanes else 0
+                    w[eo + j] = theta[r, p] if j < n_lanes else zero
+                    sa[eo + j] = s1[r, p] if has_a and j < n_lanes else zero
+                    sb[eo + j] = s2[r, p] if has_b and j < n_lanes else zero
+            for s in range(base * G, n_slots * G):
+                o[s] = zero
+            for j in range(G):
+                total[j] = 0.0
+                d[j] = zero
+            for b in range(n_batches):
+                start = b * batch_size
+                stop = min(start + batch_size, N)
+                tmp[0] = 1.0 / (stop - start)
+                scale = tmp[0]                                         # ∂(batch mean)/∂(one example's loss)
+                for s in range(E * G):
+                    gw[s] = zero
+                for j in range(G):
+                    value[j] = 0.0
+                for i in range(start, stop):
+                    row = perm[i]
+                    for k in range(n_in):
+                        x = X[row, k]
+                        for j in range(G):
+                            o[k * G + j] = x
+                    _forward(G, w, o, z, acc, act, in_ptr, in_src, base, n_lanes, zero, one, leaky)
+                    if mode == _FORWARD:
+                        for j in range(n_lanes):
+                            for k in range(n_out):
+                                yhat[idx[q0 + j], row, k] = o[out_slot[k] * G + j]
+                        continue
+                    for j in range(n_lanes):
+                        value[j] += _loss_grad(G, loss_code, o, out_slot, Y, row, scale, dy, j, zero, one, half, two)
+                    if mode == _TRAIN:
+                        _backward(G, w, o, z, g, gw, d, dy, act, in_ptr, in_src, out_slot, base, n_lanes, zero,
+                                  one, leaky)
+                for j in range(n_lanes):
+                    total[j] += value[j] / (stop - start)
+                    tmp[0] = lr[idx[q0 + j]] * factors[b]
+                    eta[j] = tmp[0]
+                if mode != _TRAIN:
+                    continue
+                # One update over the edges; the rules of optimizers.py, in the same order of operations.
+                if opt == SGD:                                         # θ ← θ − η·g
+                    for e in range(E):
+                        for j in range(G):
+                            w[e * G + j] -= eta[j] * gw[e * G + j]
+                elif opt == MOMENTUM:                                  # v ← μ·v − η·g ;  θ ← θ + v
+                    for e in range(E):
+                        for j in range(G):
+                            s = e * G + j
+                            sa[s] = sa[s] * mu - eta[j] * gw[s]
+                            w[s] += sa[s]
+                elif opt == NESTEROV:                                  # v ← μ·v − η·g ;  θ ← θ + μ·v − η·g
+                    for e in range(E):
+                        for j in range(G):
+                            s = e * G + j
+                            sa[s] = sa[s] * mu - eta[j] * gw[s]
+                            w[s] += mu * sa[s] - eta[j] * gw[s]
+                elif opt == ADAM:                                      # θ ← θ − (η/c₁)·m / (√(v/c₂) + ε)
+                    c1 = 1.0 - hp64[0] ** float(t0 + b + 1)            # c = 1 − βᵗ⁺¹, in float64 like optimizers.py
+                    tmp[0] = 1.0 - hp64[1] ** float(t0 + b + 1)
+                    c2 = tmp[0]
+                    for j in range(G):
+                        tmp[0] = eta[j] / c1
+                        a[j] = tmp[0]
+                    for e in range(E):
+                        for j in range(G):
+                            s = e * G + j
+                            sa[s] = sa[s] * b1 + nb1 * gw[s]           # m ← β₁m + (1−β₁)g
+                            sb[s] = sb[s] * b2 + nb2 * (gw[s] * gw[s])  # v ← β₂v + (1−β₂)g²
+                            w[s] -= a[j] * sa[s] / (math.sqrt(sb[s] / c2) + eps)
+                else:                                                  # rprop (iRprop−): sa = Δ, sb = previous g
+                    for s in range(E * G):                             # (η unused, as in optimizers.py)
+                        ge = gw[s]
+                        same = ge * sb[s]
+                        if same > zero:
+                            sa[s] = min(sa[s] * eta_plus, step_max)
+                        elif same < zero:
+                            sa[s] = max(sa[s] * eta_minus, step_min)
+                            ge = zero
+                        if ge > zero:
+                            w[s] -= sa[s]
+                        elif ge < zero:
+                            w[s] += sa[s]
+                        sb[s] = ge
+            for j in range(n_lanes):                                   # scatter back: edges only
+                r = idx[q0 + j]
+                out[r] = total[j] / n_batches
+                if mode != _TRAIN:
+                    continue
+                for e in range(E):
+                    p, s = in_par[e], e * G + j
+                    theta[r, p] = w[s]
+                    if has_a:
+                        s1[r, p] = sa[s]
+                    if has_b:
+                        s2[r, p] = sb[s]
+
+    return chunk
+
+
+_chunk_1 = _make_chunk_function(1)
+_chunk_g = _make_chunk_function(LANES)
+
+
+@njit(**_INLINE)
+def _perm_ok(perm, N):
+    for q in range(perm.shape[0]):                   # an index outside X would read garbage: refuse it
+        if perm[q] < 0 or perm[q] >= N:
+            return False
+    return True
+
+
+# Three entry points, each compiled only when first used: numba compiles everything a function
+# calls, so a program that trains one network never pays for the lanes or the threads.
+# (They pass lo = n - n rather than 0: a literal 0 would make numba compile another version.)
+@njit(**_JIT)
+def _serial_1(mode, idx, theta, s1, s2, X, Y, perm, batch_size, lr, factors, t0, net, sizes, K, hp64, out, yhat):
+    """All the restarts ``idx`` one after the other, on this thread. Returns a status code."""
+    if not _perm_ok(perm, X.shape[0]):
+        return _BAD_PERM
+    n = idx.shape[0]
+    _chunk_1(mode, n - n, n, idx, theta, s1, s2, X, Y, perm, batch_size, lr, factors, t0, net, sizes, K, hp64, out,
+             yhat)
+    return _OK
+
+
+@njit(**_JIT)
+def _serial_g(mode, idx, theta, s1, s2, X, Y, perm, batch_size, lr, factors, t0, net, sizes, K, hp64, out, yhat):
+    """All the restarts ``idx``, G at a time, on this thread. Returns a status code."""
+    if not _perm_ok(perm, X.shape[0]):
+        return _BAD_PERM
+    n = idx.shape[0]
+    _chunk_g(mode, n - n, n, idx, theta, s1, s2, X, Y, perm, batch_size, lr, factors, t0, net, sizes, K, hp64, out,
+             yhat)
+    return _OK
+
+
+@njit(parallel=True, **_JIT)
+def _parallel_g(n_chunks, mode, idx, theta, s1, s2, X, Y, perm, batch_size, lr, factors, t0, net, sizes, K, hp64, out,
+                yhat):
+    """The restarts ``idx`` in n_chunks chunks run in parallel, G at a time within each. Returns a status code."""
+    if not _perm_ok(perm, X.shape[0]):
+        return _BAD_PERM
+    n = idx.shape[0]
+    for c in prange(n_chunks):
+        lo = min(n, LANES * ((c * n // n_chunks + LANES - 1) // LANES))      # chunks cut on whole groups
+        hi = min(n, LANES * (((c + 1) * n // n_chunks + LANES - 1) // LANES))
+        _chunk_g(mode, lo, hi, idx, theta, s1, s2, X, Y, perm, batch_size, lr, factors, t0, net, sizes, K, hp64,
+                 out, yhat)
+    return _OK
+
+
+# -- the Python face ---------------------------------------------------------------------------
+def supports(S: Structure, loss: Loss, optimizer: Optimizer) -> tuple[bool, str]:
+    """Whether the neuron engine can train ``S`` with ``loss`` and ``optimizer``: (True, "") or (False, why).
+
+    It supports everything the matrix engine does: every activation, loss and optimizer of
+    the tables, layered or not, masked blocks, float64 and float32. It refuses only records
+    that are not the tables' own (a name or code it was not compiled for).
+    """
+    for nu in S.neurons:
+        if nu.activation is not None and nu.activation not in activations.ACTIVATIONS:
+            return False, f"neuron {nu.id} applies {nu.activation!r}, which the compiled engine does not know"
+    known = losses.LOSSES.get(getattr(loss, "name", None))
+    if known is None or known.code != getattr(loss, "code", None):
+        return False, f"the loss {getattr(loss, 'name', loss)!r} is not one the compiled engine knows"
+    if getattr(optimizer, "name", None) not in optimizers.NAMES:
+        return False, f"the optimizer {getattr(optimizer, 'name', optimizer)!r} is not one the compiled engine knows"
+    return True, ""
+
+
+class NeuronEngine:
+    """Forward, backward and update fused per neuron and per example, for R restarts in parallel.
+
+    Parameters
+    ----------
+    S : Structure
+        The compiled network (``network.structure``).
+    loss : Loss
+        The loss record (``losses.get(name)``).
+    optimizer : Optimizer
+        The optimizer record (``optimizers.get(name, …)``).
+    dtype : 'float64' or 'float32'
+        Every array passed in must have this dtype; the arithmetic is done in it.
+
+    Notes
+    -----
+    Neurons live in *slots*: the inputs (in X's column order), the bias neurons, then the
+    computed (hidden and output) neurons in level order, which is a topological order.
+    Each computed neuron k has the incoming edges ``in_ptr[k]:in_ptr[k+1]``, with source slots
+    ``in_src`` and theta positions ``in_par``, sorted as the matrix engine sums them (source
+    levels ascending, bias neurons last).
+    """
+
+    name = "neuron"
+
+    def __init__(self, S: Structure, loss: Loss, optimizer: Optimizer, dtype):
+        ok, why = supports(S, loss, optimizer)
+        if not ok:
+            raise DataError(f"The neuron engine cannot run this network: {why}. Use the matrix engine.")
+        self.S, self.loss_record, self.optimizer = S, loss, optimizer
+        self.dtype = np.dtype(resolve_dtype(dtype))
+        kind = {nu.id: nu.kind for nu in S.neurons}
+        computed = [j for lev in S.levels[1:] for j in lev.ids]
+        slot = {j: k for k, j in enumerate(S.inputs)}
+        slot.update({j: len(S.inputs) + k for k, j in enumerate(S.biases)})
+        base = len(S.inputs) + len(S.biases)
+        slot.update({j: base + k for k, j in enumerate(computed)})
+        incoming: dict[int, list] = {j: [] for j in computed}
+        for e, (i, j) in enumerate(S.edges):
+            key = (1, slot[i]) if kind[i] == "bias" else (0, S.position[i][0], S.position[i][1])
+            incoming[j].append((key, slot[i], int(S.edge_param[e])))
+        ptr, src, par = [0], [], []
+        for j in computed:
+            for _, s, p in sorted(incoming[j]):
+                src.append(s)
+                par.append(p)
+            ptr.append(len(src))
+        self.act = np.array([S.activation(j).code for j in computed], dtype=np.int64)   # (H,)
+        self.in_ptr = np.array(ptr, dtype=np.int64)                                      # (H+1,)
+        self.in_src = np.array(src, dtype=np.int64)                                      # (E,)
+        self.in_par = np.array(par, dtype=np.int64)                                      # (E,)
+        self.out_slot = np.array([slot[j] for j in S.outputs], dtype=np.int64)           # (n_out,)
+        self.n_in, self.n_bias = len(S.inputs), len(S.biases)
+        o = optimizer
+        if o.name == "sgd":
+            self.opt = (NESTEROV if o.nesterov else MOMENTUM) if o.momentum else SGD
+        else:
+            self.opt = ADAM if o.name == "adam" else RPROP
+        self._net = (self.act, self.in_ptr, self.in_src, self.in_par, self.out_slot)
+        self._sizes = (self.n_in, self.n_bias, int(loss.code), self.opt)
+        consts = [0.0, 1.0, 0.5, 2.0, activations.LEAKY_SLOPE, o.momentum, o.beta1, o.beta2, o.eps, o.eta_plus,
+                  o.eta_minus, o.step_max, o.step_min, 1 - o.beta1, 1 - o.beta2]
+        self.K = np.array(consts, dtype=np.float64).astype(self.dtype)
+        self.hp64 = np.array([o.beta1, o.beta2], dtype=np.float64)
+        self._state_keys = {SGD: (), MOMENTUM: ("velocity",), NESTEROV: ("velocity",), ADAM: ("m", "v"),
+                            RPROP: ("delta", "prev")}[self.opt]
+        self._dummy = np.zeros((1, 1), dtype=self.dtype)          # an unused state or target array
+        self._dummy3 = np.zeros((1, 1, 1), dtype=self.dtype)      # an unused yhat
+        self._aranges: dict[int, np.ndarray] = {}
+
+    # -- checks at the boundary (cheap: they run once per epoch) ---------------------------------
+    def _check(self, name: str, A, shape: tuple, written: bool = False) -> None:
+        if not isinstance(A, np.ndarray) or A.dtype != self.dtype or not A.flags.c_contiguous:
+            got = (type(A).__name__ if not isinstance(A, np.ndarray)
+                   else f"{A.dtype}{'' if A.flags.c_contiguous else ', not C-contiguous'}")
+            raise DataError(f"NeuronEngine: {name} must be a C-contiguous {self.dtype} array; received {got}.")
+        if A.shape != shape:
+            raise DataError(f"NeuronEngine: {name} must have shape {shape}; received {A.shape}.")
+        if written and not A.flags.writeable:
+            raise DataError(f"NeuronEngine: {name} is updated in place, but the array received is read-only.")
+
+    def _data(self, theta, X, Y=None, train: bool = True) -> tuple[int, int]:
+        if not isinstance(theta, np.ndarray) or theta.ndim != 2:
+            raise DataError(f"NeuronEngine: theta must be an (R, {self.S.P}) array; "
+                            f"received shape {getattr(theta, 'shape', type(theta).__name__)}.")
+        R = theta.shape[0]
+        self._check("theta", theta, (R, self.S.P), written=train)
+        if not isinstance(X, np.ndarray) or X.ndim != 2 or X.shape[0] == 0:
+            raise DataError(f"NeuronEngine: X must be a non-empty (N, {self.n_in}) array; "
+                            f"received shape {getattr(X, 'shape', type(X).__name__)}.")
+        N = X.shape[0]
+        self._check("X", X, (N, self.n_in))
+        if Y is not None:
+            self._check("Y", Y, (N, len(self.out_slot)))
+        return R, N
+
+    @staticmethod
+    def _writeable(A: np.ndarray) -> np.ndarray:
+        """A itself, or a copy when it is read-only (numba would compile a whole new kernel for it)."""
+        return A if A.flags.writeable else A.copy()
+
+    def _arange(self, n: int) -> np.ndarray:
+        a = self._aranges.get(n)
+        if a is None:
+            a = self._aranges[n] = np.arange(n, dtype=np.int64)
+        return a
+
+    def _restarts(self, R: int, active) -> np.ndarray:
+        if active is None:
+            return self._arange(R)
+        active = np.asarray(active)
+        if active.shape != (R,) or active.dtype != bool:
+            raise DataError(f"NeuronEngine: active must be a ({R},) bool array; "
+                            f"received {active.dtype} of shape {active.shape}.")
+        return np.flatnonzero(active).astype(np.int64, copy=False)
+
+    def _run(self, mode: int, idx: np.ndarray, N: int, *args) -> int:
+        """Run the kernel that suits n = len(idx) restarts over N examples; returns its status.
+
+        Fewer than _FEW restarts: one lane, on this thread. Otherwise LANES lanes, on this
+        thread for small work, else in chunks on every core.
+        """
+        n = len(idx)
+        if n < _FEW:
+            return _serial_1(mode, idx, *args)
+        chunks = min(-(-n // LANES), numba.get_num_threads())
+        if chunks < 2 or n * N * max(len(self.in_src), 1) < _SERIAL_WORK:
+            return _serial_g(mode, idx, *args)
+        return _parallel_g(chunks, mode, idx, *args)
+
+    # -- the three entry points ----------------------------------------------------------------
+    def epoch(self, theta: np.ndarray, state: dict, X: np.ndarray, Y: np.ndarray, perm: np.ndarray,
+              batch_size: int, lr: np.ndarray, factors: np.ndarray, t0: int, active=None) -> np.ndarray:
+        """One epoch of minibatch training of every (active) restart, in place.
+
+        Batch b holds the rows ``perm[b·batch_size:(b+1)·batch_size]`` (the last may be
+        smaller). For each batch: the gradient of the batch's mean loss at the current
+        weights, then one update with step size ``lr[r]·factors[b]`` and update counter
+        ``t = t0 + b``.
+
+        Parameters
+        ----------
+        theta : (R, P) array, updated in place.
+        state : dict of (R, P) arrays from ``optimizer.init_state``, updated in place.
+        X, Y : (N, n_in) and (N, n_out) arrays in the engine's dtype.
+        perm : (N,) int64, the order of the examples.
+        batch_size : int ≥ 1.
+        lr : (R,) float64, each restart's step size.
+        factors : (n_batches,) float64, the schedule's factor for each batch.
+        t0 : int, updates done before this epoch.
+        active : (R,) bool or None; inactive restarts are skipped and left untouched.
+
+        Returns
+        -------
+        (R,) float64: the mean over the batches of each batch's mean loss (0 for inactive restarts).
+        """
+        R, N = self._data(theta, X, Y)
+        batch_size = int(batch_size)
+        if batch_size < 1:
+            raise DataError(f"NeuronEngine: batch_size must be ≥ 1; received batch_size={batch_size}.")
+        n_batches = -(-N // batch_size)
+        if not isinstance(perm, np.ndarray) or perm.dtype != np.int64 or perm.shape != (N,):
+            raise DataError(f"NeuronEngine: perm must be an int64 array of shape ({N},); received "
+                            f"{getattr(perm, 'dtype', type(perm).__name__)} of shape {getattr(perm, 'shape', '?')}.")
+        lr = self._writeable(np.ascontiguousarray(lr, dtype=np.float64))
+        factors = self._writeable(np.ascontiguousarray(factors, dtype=np.float64))
+        if lr.shape != (R,):
+            raise DataError(f"NeuronEngine: lr must have shape ({R},); received {lr.shape}.")
+        if factors.shape != (n_batches,):
+            raise DataError(f"NeuronEngine: factors must have shape ({n_batches},), one per batch; "
+                            f"received {factors.shape}.")
+        arrays = []
+        for key in self._state_keys:
+            if key not in state:
+                raise DataError(f"NeuronEngine: the optimizer state lacks {key!r}; build it with "
+                                "optimizer.init_state(R, P, dtype).")
+            self._check(f"state[{key!r}]", state[key], (R, self.S.P), written=True)
+            arrays.append(state[key])
+        s1 = arrays[0] if arrays else self._dummy
+        s2 = arrays[1] if len(arrays) > 1 else self._dummy
+        idx = self._restarts(R, active)
+        out = np.zeros(R, dtype=np.float64)
+        if len(idx) == 0:
+            return out
+        X, Y, perm = self._writeable(X), self._writeable(Y), self._writeable(perm)
+        status = self._run(_TRAIN, idx, N, theta, s1, s2, X, Y, perm, batch_size, lr, factors, int(t0), self._net,
+                           self._sizes, self.K, self.hp64, out, self._dummy3)
+        if status == _BAD_PERM:
+            raise DataError(f"NeuronEngine: perm must hold row indices in 0…{N - 1}; "
+                            f"received values from {perm.min()} to {perm.max()}.")
+        return out
+
+    def _evaluate(self, theta, X, Y, mode: int):
+        """One pass over all rows without updates: a batch of all N rows, for every restart."""
+        R, N = self._data(theta, X, Y, train=False)
+        theta = self._writeable(theta)
+        yhat = np.empty((R, N, len(self.out_slot)), dtype=self.dtype) if mode == _FORWARD else self._dummy3
+        out = np.zeros(R, dtype=np.float64)
+        Y = self._dummy if Y is None else self._writeable(Y)
+        self._run(mode, self._arange(R), N, theta, self._dummy, self._dummy, self._writeable(X), Y, self._arange(N), N,
+                  np.zeros(R), np.ones(1), 0, self._net, self._sizes, self.K, self.hp64, out, yhat)
+        return yhat, out
+
+    def loss(self, theta: np.ndarray, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        """The mean loss over all rows of X (N, n_in) and Y (N, n_out), for each restart: (R,) float64."""
+        return self._evaluate(theta, X, Y, _LOSS)[1]
+
+    def forward(self, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
+        """ŷ of every restart for every row of X (N, n_in): (R, N, n_out) in the engine's dtype."""
+        return self._evaluate(theta, X, None, _FORWARD)[0]
