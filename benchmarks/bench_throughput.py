@@ -29,6 +29,21 @@ def network_flops(sizes, batch):
     return fwd + grad_w + back
 
 
+def same_products(dt):
+    """The matrix products forward + gradient needs, and nothing else: the ceiling for these shapes."""
+    rng = np.random.default_rng(1)
+    a = [rng.standard_normal((B, n)).astype(dt) for n in SIZES]            # activations / deltas per layer
+    W = [rng.standard_normal((m, n)).astype(dt) for m, n in zip(SIZES[:-1], SIZES[1:])]
+
+    def run():
+        for k, w in enumerate(W):
+            a[k] @ w                                                     # forward
+            a[k].T @ a[k + 1]                                            # ∂L/∂W
+            if k > 0:
+                a[k + 1] * w.T if w.shape[1] == 1 else a[k + 1] @ w.T    # δ back (outer product when n_t = 1)
+    return run
+
+
 def main():
     print(machine())
     flops = network_flops(SIZES, B)
@@ -47,9 +62,11 @@ def main():
         perm = np.arange(B)
         lr, fac = np.array([1e-4]), np.ones(1)
         t_step = median_time(lambda: eng.epoch(theta, {}, X, Y, perm, B, lr, fac, 0), repeats=30, warmup=3)
+        t_blas = median_time(same_products(dt), repeats=30, warmup=3)
         peak2 = matmul_gflops(dt)                                   # again, to bracket the noise
         peak = max(peak, peak2)
-        for what, t in (("forward + gradient", t_grad), ("SGD step (train engine)", t_step)):
+        for what, t in (("forward + gradient", t_grad), ("SGD step (train engine)", t_step),
+                        ("the same products, BLAS only", t_blas)):
             g = flops / t / 1e9
             rows.append((dt, what, t * 1e3, g, peak, g / peak))
     print(f"{'dtype':8} {'what':26} {'ms':>7} {'GFLOP/s':>8} {'matmul':>8} {'ratio':>6}")

@@ -56,18 +56,22 @@ class Optimizer:
         return {"delta": steps, "prev": np.zeros((R, P), dtype)}
 
     def step(self, theta: np.ndarray, g: np.ndarray, state: dict, lr: np.ndarray, t: int) -> None:
-        """One update of every restart. ``t`` counts updates before this one (0, 1, 2, …)."""
+        """One update of every restart. ``t`` counts updates before this one (0, 1, 2, …).
+
+        ``g`` is scratch: sgd overwrites it with η·g (no temporary the size of theta).
+        """
         if self.name == "sgd":
+            g *= lr                                                       # η·g: (R, P) *= (R, 1)
             if not self.momentum:
-                theta -= lr * g                                           # (R, P) -= (R, 1)·(R, P)
+                theta -= g                                                # θ ← θ − η·g
                 return
             v = state["velocity"]
             v *= self.momentum
-            v -= lr * g
+            v -= g                                                        # v ← μ·v − η·g
             if self.nesterov:
-                theta += self.momentum * v - lr * g
+                theta += self.momentum * v - g                            # θ ← θ + μ·v − η·g
             else:
-                theta += v
+                theta += v                                                # θ ← θ + v
         elif self.name == "adam":
             m, v = state["m"], state["v"]
             c1 = 1 - self.beta1 ** (t + 1)
