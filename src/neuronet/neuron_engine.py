@@ -226,7 +226,9 @@ def _make_chunk_function(G):
     @njit(**_JIT)
     def chunk(mode, lo, hi, idx, theta, s1, s2, X, Y, perm, batch_size, lr, factors, t0, net, sizes, K, hp64, out,
               yhat):
-        """One epoch for the restarts idx[lo:hi], G at a time; out[r] = mean over batches of the batch loss.
+        """n_epochs epochs for the restarts idx[lo:hi], G at a time; out[r, k] = mean over epoch k's batches
+        of the batch loss. perm (n_epochs·N,) holds each epoch's order of the N rows, one after the other;
+        factors (n_epochs·n_batches,) the schedule's factors; the weights stay in registers in between.
 
         mode _TRAIN: forward, backward, update. _LOSS: forward and loss only. _FORWARD: forward
         only, the outputs into yhat[r, row]. The last two leave theta and the state untouched.
@@ -248,7 +250,8 @@ def _make_chunk_function(G):
         eta_plus, eta_minus, step_max, step_min = K[_ETA_PLUS], K[_ETA_MINUS], K[_STEP_MAX], K[_STEP_MIN]
         has_a = mode == _TRAIN and opt != SGD                          # which state arrays the rule keeps
         has_b = mode == _TRAIN and (opt == ADAM or opt == RPROP)       # (none when not training)
-        N = perm.shape[0]
+        n_epochs = out.shape[1]
+        N = perm.shape[0] // n_epochs
         n_batches = (N + batch_size - 1) // batch_size
         for s in range(n_in * G, base * G):
             o[s] = one                                                 # bias neurons send 1
@@ -266,87 +269,92 @@ def _make_chunk_function(G):
             for s in range(base * G, n_slots * G):
                 o[s] = zero
             for j in range(G):
-                total[j] = 0.0
                 d[j] = zero
-            for b in range(n_batches):
-                start = b * batch_size
-                stop = min(start + batch_size, N)
-                tmp[0] = 1.0 / (stop - start)
-                scale = tmp[0]                                         # ∂(batch mean)/∂(one example's loss)
-                for s in range(E * G):
-                    gw[s] = zero
+            for ep in range(n_epochs):
                 for j in range(G):
-                    value[j] = 0.0
-                for i in range(start, stop):
-                    row = perm[i]
-                    for k in range(n_in):
-                        x = X[row, k]
-                        for j in range(G):
-                            o[k * G + j] = x
-                    _forward(G, w, o, z, acc, act, in_ptr, in_src, base, n_lanes, zero, one, leaky)
-                    if mode == _FORWARD:
-                        for j in range(n_lanes):
-                            for k in range(n_out):
-                                yhat[idx[q0 + j], row, k] = o[out_slot[k] * G + j]
-                        continue
-                    for j in range(n_lanes):
-                        value[j] += _loss_grad(G, loss_code, o, out_slot, Y, row, scale, dy, j, zero, one, half, two)
-                    if mode == _TRAIN:
-                        _backward(G, w, o, z, g, gw, d, dy, act, in_ptr, in_src, out_slot, base, n_lanes, zero,
-                                  one, leaky)
-                for j in range(n_lanes):
-                    total[j] += value[j] / (stop - start)
-                    tmp[0] = lr[idx[q0 + j]] * factors[b]
-                    eta[j] = tmp[0]
-                if mode != _TRAIN:
-                    continue
-                # One update over the edges; the rules of optimizers.py, in the same order of operations.
-                if opt == SGD:                                         # θ ← θ − η·g
-                    for e in range(E):
-                        for j in range(G):
-                            w[e * G + j] -= eta[j] * gw[e * G + j]
-                elif opt == MOMENTUM:                                  # v ← μ·v − η·g ;  θ ← θ + v
-                    for e in range(E):
-                        for j in range(G):
-                            s = e * G + j
-                            sa[s] = sa[s] * mu - eta[j] * gw[s]
-                            w[s] += sa[s]
-                elif opt == NESTEROV:                                  # v ← μ·v − η·g ;  θ ← θ + μ·v − η·g
-                    for e in range(E):
-                        for j in range(G):
-                            s = e * G + j
-                            sa[s] = sa[s] * mu - eta[j] * gw[s]
-                            w[s] += mu * sa[s] - eta[j] * gw[s]
-                elif opt == ADAM:                                      # θ ← θ − (η/c₁)·m / (√(v/c₂) + ε)
-                    c1 = 1.0 - hp64[0] ** float(t0 + b + 1)            # c = 1 − βᵗ⁺¹, in float64 like optimizers.py
-                    tmp[0] = 1.0 - hp64[1] ** float(t0 + b + 1)
-                    c2 = tmp[0]
+                    total[j] = 0.0
+                for b in range(n_batches):
+                    start = ep * N + b * batch_size
+                    stop = min(start + batch_size, ep * N + N)
+                    tmp[0] = 1.0 / (stop - start)
+                    scale = tmp[0]                                         # ∂(batch mean)/∂(one example's loss)
+                    for s in range(E * G):
+                        gw[s] = zero
                     for j in range(G):
-                        tmp[0] = eta[j] / c1
-                        a[j] = tmp[0]
-                    for e in range(E):
+                        value[j] = 0.0
+                    for i in range(start, stop):
+                        row = perm[i]
+                        for k in range(n_in):
+                            x = X[row, k]
+                            for j in range(G):
+                                o[k * G + j] = x
+                        _forward(G, w, o, z, acc, act, in_ptr, in_src, base, n_lanes, zero, one, leaky)
+                        if mode == _FORWARD:
+                            for j in range(n_lanes):
+                                for k in range(n_out):
+                                    yhat[idx[q0 + j], row, k] = o[out_slot[k] * G + j]
+                            continue
+                        for j in range(n_lanes):
+                            value[j] += _loss_grad(G, loss_code, o, out_slot, Y, row, scale, dy, j, zero, one,
+                                                   half, two)
+                        if mode == _TRAIN:
+                            _backward(G, w, o, z, g, gw, d, dy, act, in_ptr, in_src, out_slot, base, n_lanes, zero,
+                                      one, leaky)
+                    for j in range(n_lanes):
+                        total[j] += value[j] / (stop - start)
+                        tmp[0] = lr[idx[q0 + j]] * factors[ep * n_batches + b]
+                        eta[j] = tmp[0]
+                    if mode != _TRAIN:
+                        continue
+                    # One update over the edges; the rules of optimizers.py, in the same order of operations.
+                    if opt == SGD:                                         # θ ← θ − η·g
+                        for e in range(E):
+                            for j in range(G):
+                                w[e * G + j] -= eta[j] * gw[e * G + j]
+                    elif opt == MOMENTUM:                                  # v ← μ·v − η·g ;  θ ← θ + v
+                        for e in range(E):
+                            for j in range(G):
+                                s = e * G + j
+                                sa[s] = sa[s] * mu - eta[j] * gw[s]
+                                w[s] += sa[s]
+                    elif opt == NESTEROV:                              # v ← μ·v − η·g ;  θ ← θ + μ·v − η·g
+                        for e in range(E):
+                            for j in range(G):
+                                s = e * G + j
+                                sa[s] = sa[s] * mu - eta[j] * gw[s]
+                                w[s] += mu * sa[s] - eta[j] * gw[s]
+                    elif opt == ADAM:                                  # θ ← θ − (η/c₁)·m / (√(v/c₂) + ε)
+                        t_b = t0 + ep * n_batches + b
+                        c1 = 1.0 - hp64[0] ** float(t_b + 1)      # c = 1 − βᵗ⁺¹, in float64 like optimizers.py
+                        tmp[0] = 1.0 - hp64[1] ** float(t_b + 1)
+                        c2 = tmp[0]
                         for j in range(G):
-                            s = e * G + j
-                            sa[s] = sa[s] * b1 + nb1 * gw[s]           # m ← β₁m + (1−β₁)g
-                            sb[s] = sb[s] * b2 + nb2 * (gw[s] * gw[s])  # v ← β₂v + (1−β₂)g²
-                            w[s] -= a[j] * sa[s] / (math.sqrt(sb[s] / c2) + eps)
-                else:                                                  # rprop (iRprop−): sa = Δ, sb = previous g
-                    for s in range(E * G):                             # (η unused, as in optimizers.py)
-                        ge = gw[s]
-                        same = ge * sb[s]
-                        if same > zero:
-                            sa[s] = min(sa[s] * eta_plus, step_max)
-                        elif same < zero:
-                            sa[s] = max(sa[s] * eta_minus, step_min)
-                            ge = zero
-                        if ge > zero:
-                            w[s] -= sa[s]
-                        elif ge < zero:
-                            w[s] += sa[s]
-                        sb[s] = ge
+                            tmp[0] = eta[j] / c1
+                            a[j] = tmp[0]
+                        for e in range(E):
+                            for j in range(G):
+                                s = e * G + j
+                                sa[s] = sa[s] * b1 + nb1 * gw[s]           # m ← β₁m + (1−β₁)g
+                                sb[s] = sb[s] * b2 + nb2 * (gw[s] * gw[s])  # v ← β₂v + (1−β₂)g²
+                                w[s] -= a[j] * sa[s] / (math.sqrt(sb[s] / c2) + eps)
+                    else:                                                  # rprop (iRprop−): sa = Δ, sb = previous g
+                        for s in range(E * G):                             # (η unused, as in optimizers.py)
+                            ge = gw[s]
+                            same = ge * sb[s]
+                            if same > zero:
+                                sa[s] = min(sa[s] * eta_plus, step_max)
+                            elif same < zero:
+                                sa[s] = max(sa[s] * eta_minus, step_min)
+                                ge = zero
+                            if ge > zero:
+                                w[s] -= sa[s]
+                            elif ge < zero:
+                                w[s] += sa[s]
+                            sb[s] = ge
+                for j in range(n_lanes):
+                    out[idx[q0 + j], ep] = total[j] / n_batches
             for j in range(n_lanes):                                   # scatter back: edges only
                 r = idx[q0 + j]
-                out[r] = total[j] / n_batches
                 if mode != _TRAIN:
                     continue
                 for e in range(E):
@@ -587,21 +595,36 @@ class NeuronEngine:
         -------
         (R,) float64: the mean over the batches of each batch's mean loss (0 for inactive restarts).
         """
+        perm = np.asarray(perm)
+        return self.epochs(theta, state, X, Y, perm[None] if perm.ndim == 1 else perm, batch_size, lr,
+                           np.asarray(factors)[None], t0, active)[:, 0]
+
+    def epochs(self, theta: np.ndarray, state: dict, X: np.ndarray, Y: np.ndarray, perms: np.ndarray,
+               batch_size: int, lr: np.ndarray, factors: np.ndarray, t0: int, active=None) -> np.ndarray:
+        """K epochs in one compiled call, the weights kept in registers in between.
+
+        perms (K, N) int64: each epoch's order of the rows; factors (K, n_batches); epoch k's
+        batch b uses the update counter ``t0 + k·n_batches + b``. Returns (R, K) float64: each
+        epoch's mean batch loss, as ``epoch`` returns for one. Otherwise as ``epoch``.
+        """
         R, N = self._data(theta, X, Y)
         batch_size = int(batch_size)
         if batch_size < 1:
             raise DataError(f"NeuronEngine: batch_size must be ≥ 1; received batch_size={batch_size}.")
         n_batches = -(-N // batch_size)
-        if not isinstance(perm, np.ndarray) or perm.dtype != np.int64 or perm.shape != (N,):
-            raise DataError(f"NeuronEngine: perm must be an int64 array of shape ({N},); received "
-                            f"{getattr(perm, 'dtype', type(perm).__name__)} of shape {getattr(perm, 'shape', '?')}.")
+        if (not isinstance(perms, np.ndarray) or perms.dtype != np.int64 or perms.ndim != 2
+                or perms.shape[1] != N):
+            raise DataError(f"NeuronEngine: perm must be an int64 array of shape ({N},) (or (K, {N}) for K "
+                            f"epochs); received {getattr(perms, 'dtype', type(perms).__name__)} of shape "
+                            f"{getattr(perms, 'shape', '?')}.")
+        K = perms.shape[0]
         lr = self._writeable(np.ascontiguousarray(lr, dtype=np.float64))
         factors = self._writeable(np.ascontiguousarray(factors, dtype=np.float64))
         if lr.shape != (R,):
             raise DataError(f"NeuronEngine: lr must have shape ({R},); received {lr.shape}.")
-        if factors.shape != (n_batches,):
-            raise DataError(f"NeuronEngine: factors must have shape ({n_batches},), one per batch; "
-                            f"received {factors.shape}.")
+        if factors.shape != (K, n_batches):
+            raise DataError(f"NeuronEngine: factors must have shape ({n_batches},), one per batch "
+                            f"(or ({K}, {n_batches}) for {K} epochs); received {factors.shape}.")
         arrays = []
         for key in self._state_keys:
             if key not in state:
@@ -612,15 +635,16 @@ class NeuronEngine:
         s1 = arrays[0] if arrays else self._dummy
         s2 = arrays[1] if len(arrays) > 1 else self._dummy
         idx = self._restarts(R, active)
-        out = np.zeros(R, dtype=np.float64)
+        out = np.zeros((R, K), dtype=np.float64)
         if len(idx) == 0:
             return out
-        X, Y, perm = self._writeable(X), self._writeable(Y), self._writeable(perm)
-        status = self._run(_TRAIN, idx, N, theta, s1, s2, X, Y, perm, batch_size, lr, factors, int(t0), self._net,
-                           self._sizes, self.K, self.hp64, out, self._dummy3)
+        flat = self._writeable(np.ascontiguousarray(perms).reshape(-1))
+        X, Y = self._writeable(X), self._writeable(Y)
+        status = self._run(_TRAIN, idx, N * K, theta, s1, s2, X, Y, flat, batch_size, lr, factors.reshape(-1),
+                           int(t0), self._net, self._sizes, self.K, self.hp64, out, self._dummy3)
         if status == _BAD_PERM:
             raise DataError(f"NeuronEngine: perm must hold row indices in 0…{N - 1}; "
-                            f"received values from {perm.min()} to {perm.max()}.")
+                            f"received values from {perms.min()} to {perms.max()}.")
         return out
 
     def _evaluate(self, theta, X, Y, mode: int):
@@ -628,7 +652,7 @@ class NeuronEngine:
         R, N = self._data(theta, X, Y, train=False)
         theta = self._writeable(theta)
         yhat = np.empty((R, N, len(self.out_slot)), dtype=self.dtype) if mode == _FORWARD else self._dummy3
-        out = np.zeros(R, dtype=np.float64)
+        out = np.zeros((R, 1), dtype=np.float64)
         Y = self._dummy if Y is None else self._writeable(Y)
         self._run(mode, self._arange(R), N, theta, self._dummy, self._dummy, self._writeable(X), Y, self._arange(N), N,
                   np.zeros(R), np.ones(1), 0, self._net, self._sizes, self.K, self.hp64, out, yhat)
@@ -636,7 +660,7 @@ class NeuronEngine:
 
     def loss(self, theta: np.ndarray, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
         """The mean loss over all rows of X (N, n_in) and Y (N, n_out), for each restart: (R,) float64."""
-        return self._evaluate(theta, X, Y, _LOSS)[1]
+        return self._evaluate(theta, X, Y, _LOSS)[1][:, 0]
 
     def forward(self, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
         """ŷ of every restart for every row of X (N, n_in): (R, N, n_out) in the engine's dtype."""

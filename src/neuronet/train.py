@@ -42,6 +42,8 @@ from .structure import Structure
 
 STATUSES = ("ran_out", "converged", "stopped_early", "diverged")
 ENGINES = ("auto", "matrix", "neuron")
+MAX_CHUNK_EPOCHS = 256    # epochs per engine call when nothing needs a decision after each epoch
+MAX_CHUNK_ROWS = 1 << 20  # … and at most this many rows of shuffled order held at once
 DIVERGENCE_FACTOR = 1e4  # a loss this many times its starting value (or non-finite) means diverged
 CHECKPOINT_FORMAT = "neuronet-checkpoint"
 CHECKPOINT_VERSION = 1
@@ -74,6 +76,12 @@ class MatrixEngine:
             total += value
             self.opt.step(theta, grad, state, (lr_col * factors[b]).astype(theta.dtype), t0 + b)
         return total / n_batches
+
+    def epochs(self, theta, state, X, Y, perms, batch_size, lr, factors, t0, active=None):
+        """K epochs: perms (K, N), factors (K, n_batches) -> (R, K) mean batch losses."""
+        n_batches = factors.shape[1]
+        return np.stack([self.epoch(theta, state, X, Y, perms[k], batch_size, lr, factors[k], t0 + k * n_batches)
+                         for k in range(perms.shape[0])], axis=1)
 
     def loss(self, theta, X, Y):
         return self.lossf.value(forward(self.S, theta, X).yhat, Y).mean(axis=-1).astype(np.float64)
@@ -421,40 +429,52 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
     w_theta = np.ascontiguousarray(theta[idx])
     w_state = {k: np.ascontiguousarray(v[idx]) for k, v in state.items()}
     stop_all = False
+    # Without per-epoch decisions (early stopping, validation, a target, a callback, a progress
+    # bar) the engine runs many epochs per call; the results are the same bits either way.
+    per_epoch = early_stopping or target_loss is not None or Xv is not None or callback is not None or bar is not None
+    epoch = start_epoch
     try:
-        for epoch in range(start_epoch, epochs):
-            if len(idx) == 0 or stop_all:
-                break
-            perm = shuffle_rng.permutation(N) if shuffle and bs < N else np.arange(N)
-            factors = sched.factors(t, n_batches, n_batches, epochs)
+        while epoch < epochs and len(idx) and not stop_all:
+            K = 1 if per_epoch else max(1, min(epochs - epoch, MAX_CHUNK_EPOCHS, MAX_CHUNK_ROWS // N))
+            if checkpoint is not None:
+                K = min(K, checkpoint_every - epoch % checkpoint_every)
+            perms = np.stack([shuffle_rng.permutation(N) if shuffle and bs < N else np.arange(N)
+                              for _ in range(K)])                                         # (K, N)
+            factors = sched.factors(t, K * n_batches, n_batches, epochs).reshape(K, n_batches)
             if opt.name == "rprop":
                 factors = np.ones_like(factors)
-            ep_loss = eng.epoch(w_theta, w_state, Xa, Ya, perm, bs, eta0[idx], factors, t)
-            t += n_batches
-            history[idx, epoch] = ep_loss
-            epochs_run[idx] += 1
+            chunk = eng.epochs(w_theta, w_state, Xa, Ya, perms, bs, eta0[idx], factors, t)   # (R', K)
+            t += K * n_batches
+            # divergence: non-finite, or far above where it started; a restart stops at its first bad epoch
+            limit = DIVERGENCE_FACTOR * np.maximum(start_loss[idx], 1e-2)
+            bad_k = ~np.isfinite(chunk) | (chunk > limit[:, None])
+            first_bad = np.where(bad_k.any(axis=1), bad_k.argmax(axis=1), K)
+            history[idx, epoch:epoch + K] = np.where(np.arange(K) <= first_bad[:, None], chunk, np.nan)
+            epochs_run[idx] += np.minimum(first_bad + 1, K)
+            epoch += K
+            ep_loss = chunk[:, -1]
+            bad = first_bad < K
             monitor = ep_loss
             if Xv is not None:
                 vl = eng.loss(w_theta, Xv, Yv)
-                val_history[idx, epoch] = vl
+                val_history[idx, epoch - 1] = vl
                 monitor = vl
-            # divergence: non-finite, or far above where it started
-            bad = ~np.isfinite(ep_loss) | (ep_loss > DIVERGENCE_FACTOR * np.maximum(start_loss[idx], 1e-2))
             bad |= ~np.isfinite(monitor)
             improved = (monitor < best_mon[idx] - tol) & ~bad
             if early_stopping:
                 rows = idx[improved]
                 best_theta[rows] = w_theta[improved]
             best_mon[idx] = np.where(improved, monitor, best_mon[idx])
-            since[idx] = np.where(improved, 0, since[idx] + 1)
-            done = bad.copy()
-            for k, r in enumerate(idx):
-                if bad[k]:
-                    status[r] = "diverged"
-                elif target_loss is not None and ep_loss[k] <= target_loss:
-                    status[r], done[k] = "converged", True
-                elif early_stopping and since[r] >= patience:
-                    status[r], done[k] = ("stopped_early" if Xv is not None else "converged"), True
+            since[idx] = np.where(improved, 0, since[idx] + K)
+            reached = ~bad & (ep_loss <= target_loss) if target_loss is not None else np.zeros_like(bad)
+            patient = ~bad & ~reached & (since[idx] >= patience) if early_stopping else np.zeros_like(bad)
+            for r in idx[bad]:
+                status[r] = "diverged"
+            for r in idx[reached]:
+                status[r] = "converged"
+            for r in idx[patient]:
+                status[r] = "stopped_early" if Xv is not None else "converged"
+            done = bad | reached | patient
             if done.any():
                 theta[idx] = w_theta
                 for k, v in w_state.items():
@@ -462,19 +482,19 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
                 idx = idx[~done]
                 w_theta = np.ascontiguousarray(theta[idx])
                 w_state = {k: np.ascontiguousarray(v[idx]) for k, v in state.items()}
-            info = {"epoch": epoch + 1, "epochs": epochs, "loss": history[:, epoch], "alive": len(idx),
-                    "best_loss": float(np.nanmin(np.where(np.isfinite(history[:, epoch]), history[:, epoch],
-                                                          np.nan))) if np.isfinite(history[:, epoch]).any()
-                    else float("nan")}
+            row = history[:, epoch - 1]
+            finite = np.isfinite(row)
+            info = {"epoch": epoch, "epochs": epochs, "loss": row, "alive": len(idx),
+                    "best_loss": float(row[finite].min()) if finite.any() else float("nan")}
             if bar is not None:
                 bar.update(info)
             if callback is not None and callback(info) is True:
                 stop_all = True
-            if checkpoint is not None and ((epoch + 1) % checkpoint_every == 0 or epoch + 1 == epochs):
+            if checkpoint is not None and (epoch % checkpoint_every == 0 or epoch == epochs):
                 theta[idx] = w_theta
                 for k, v in w_state.items():
                     state[k][idx] = v
-                save_checkpoint(epoch + 1)
+                save_checkpoint(epoch)
     finally:  # on Ctrl-C the last checkpoint on disk stays valid; the CLI says how to resume
         if bar is not None:
             bar.close()
