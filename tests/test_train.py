@@ -390,3 +390,19 @@ def test_thousand_restarts_stay_within_a_few_mb_of_data_plus_parameters():
     data_and_params = X.nbytes + Y.nbytes + r.theta.nbytes
     # the data is never copied per restart (1,000 copies of X alone would be 3.2 MB on top)
     assert peak < data_and_params * 8 + 2_000_000, (peak, data_and_params)
+
+
+@pytest.mark.parametrize("engine", ["matrix", "neuron"])
+def test_many_epochs_per_engine_call_give_the_same_bits_as_one_at_a_time(engine):
+    """Without per-epoch decisions the engine runs chunks of epochs; a callback forces one at a time."""
+    X = np.random.default_rng(3).standard_normal((12, 2))
+    Y = np.tanh(X[:, 0] - X[:, 1])
+    net = nn.mlp([2, 3, 1], hidden="tanh", seed=0)
+    kw = dict(step_size=np.array([0.05, 0.2, 80.0]), epochs=40, batch_size=5, restarts=3, seed=9,
+              schedule="cosine", engine=engine)
+    chunked = nn.train(net, X, Y, **kw)
+    stepwise = nn.train(net, X, Y, callback=lambda info: None, **kw)
+    np.testing.assert_array_equal(chunked.theta[:2], stepwise.theta[:2])
+    np.testing.assert_array_equal(chunked.history, stepwise.history)
+    np.testing.assert_array_equal(chunked.epochs_run, stepwise.epochs_run)
+    assert chunked.status == stepwise.status and chunked.status[2] == "diverged"

@@ -443,7 +443,8 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
             factors = sched.factors(t, K * n_batches, n_batches, epochs).reshape(K, n_batches)
             if opt.name == "rprop":
                 factors = np.ones_like(factors)
-            chunk = eng.epochs(w_theta, w_state, Xa, Ya, perms, bs, eta0[idx], factors, t)   # (R', K)
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected below, not warned
+                chunk = eng.epochs(w_theta, w_state, Xa, Ya, perms, bs, eta0[idx], factors, t)   # (R', K)
             t += K * n_batches
             # divergence: non-finite, or far above where it started; a restart stops at its first bad epoch
             limit = DIVERGENCE_FACTOR * np.maximum(start_loss[idx], 1e-2)
@@ -456,7 +457,8 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
             bad = first_bad < K
             monitor = ep_loss
             if Xv is not None:
-                vl = eng.loss(w_theta, Xv, Yv)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    vl = eng.loss(w_theta, Xv, Yv)
                 val_history[idx, epoch - 1] = vl
                 monitor = vl
             bad |= ~np.isfinite(monitor)
