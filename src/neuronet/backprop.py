@@ -96,8 +96,8 @@ def loss_and_gradient(S: Structure, theta: np.ndarray, X: np.ndarray, Y: np.ndar
         gviews = None
     cache = forward(S, theta, X, views)
     B = X.shape[-2]
-    value = loss.value(cache.yhat, Y).sum(axis=-1) * (1.0 / B)            # (R, B) -> (R,)
-    dyhat = loss.grad(cache.yhat, Y)                                       # (R, B, n_out)
+    per_example, dyhat = loss.value_and_grad(cache.yhat, Y)               # (R, B), (R, B, n_out)
+    value = per_example.sum(axis=-1) * (1.0 / B)                           # (R,)
     dyhat *= 1.0 / B
     deltas = backward(S, theta, cache, dyhat, grad, keep_deltas, views, gviews)
     return value, grad, deltas

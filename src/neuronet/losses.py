@@ -61,6 +61,16 @@ class Loss:
     formula: str
     code: int  # used by the compiled neuron engine
     classification: bool = False  # targets are classes (cross-entropies)
+    both: Callable[[Array, Array], tuple] | None = None  # (value, grad) sharing their work, where cheaper
+
+    def value_and_grad(self, p: Array, y: Array) -> tuple[Array, Array]:
+        """(per-example loss (…, B), ∂loss/∂ŷ (…, B, m)) in one call."""
+        return self.both(p, y) if self.both is not None else (self.value(p, y), self.grad(p, y))
+
+
+def _cross_entropy_both(p: Array, y: Array) -> tuple[Array, Array]:
+    logp = _log_softmax(p)                                     # computed once for the value and the gradient
+    return -(y * logp).sum(-1), np.exp(logp) - y
 
 
 _TABLE = [
@@ -71,7 +81,7 @@ _TABLE = [
     Loss("huber", lambda p, y: _huber(p - y).sum(-1), lambda p, y: np.clip(p - y, -1.0, 1.0),
          "L = Σ_k h(ŷ_k − y_k), h(r) = ½r² if |r| ≤ 1 else |r| − ½", 2),
     Loss("cross_entropy", lambda p, y: -(y * _log_softmax(p)).sum(-1), lambda p, y: softmax(p) - y,
-         "L = −Σ_k y_k · log softmax(ŷ)_k", 3, classification=True),
+         "L = −Σ_k y_k · log softmax(ŷ)_k", 3, classification=True, both=_cross_entropy_both),
     Loss("binary_cross_entropy",
          lambda p, y: (np.maximum(p, 0) - p * y + np.log1p(np.exp(-np.abs(p)))).sum(-1),
          lambda p, y: sigmoid(p) - y,
