@@ -29,7 +29,8 @@ from .errors import DataError
 Array = np.ndarray
 
 
-def _log_softmax(a: Array) -> Array:
+def log_softmax(a: Array) -> Array:
+    """log softmax over the last axis, stable for large logits."""
     m = a.max(axis=-1, keepdims=True)
     s = a - m
     return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
@@ -69,7 +70,7 @@ class Loss:
 
 
 def _cross_entropy_both(p: Array, y: Array) -> tuple[Array, Array]:
-    logp = _log_softmax(p)                                     # computed once for the value and the gradient
+    logp = log_softmax(p)                                     # computed once for the value and the gradient
     return -(y * logp).sum(-1), np.exp(logp) - y
 
 
@@ -80,7 +81,7 @@ _TABLE = [
          "L = Σ_k |y_k − ŷ_k|", 1),
     Loss("huber", lambda p, y: _huber(p - y).sum(-1), lambda p, y: np.clip(p - y, -1.0, 1.0),
          "L = Σ_k h(ŷ_k − y_k), h(r) = ½r² if |r| ≤ 1 else |r| − ½", 2),
-    Loss("cross_entropy", lambda p, y: -(y * _log_softmax(p)).sum(-1), lambda p, y: softmax(p) - y,
+    Loss("cross_entropy", lambda p, y: -(y * log_softmax(p)).sum(-1), lambda p, y: softmax(p) - y,
          "L = −Σ_k y_k · log softmax(ŷ)_k", 3, classification=True, both=_cross_entropy_both),
     Loss("binary_cross_entropy",
          lambda p, y: (np.maximum(p, 0) - p * y + np.log1p(np.exp(-np.abs(p)))).sum(-1),

@@ -28,7 +28,6 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
@@ -36,6 +35,7 @@ from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import activations, schedules
+from .losses import log_softmax, softmax
 from .network import Network, mlp
 from .train import ENGINES, TrainResult, train
 
@@ -344,11 +344,11 @@ class NeuralNetClassifier(ClassifierMixin, _NeuralNetBase):
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities softmax(f(x)), one column per class of ``classes_``: (n_samples, n_classes)."""
-        return softmax(self._binary_aware_logits(X), axis=1)
+        return softmax(self._binary_aware_logits(X))
 
     def predict_log_proba(self, X) -> np.ndarray:
         """log softmax(f(x)), computed stably (no log of 0): (n_samples, n_classes)."""
-        return log_softmax(self._binary_aware_logits(X), axis=1)
+        return log_softmax(self._binary_aware_logits(X))
 
 
 class NeuralNetRegressor(RegressorMixin, _NeuralNetBase):
