@@ -61,8 +61,8 @@ def backward(S: Structure, theta: np.ndarray, cache: Cache, dyhat: np.ndarray, g
             else:
                 a = cache.o[blk.src]
                 # (matmul with out= skips BLAS in NumPy 2.x: compute, then copy into the view)
-                if a.ndim == 2 and R == 1:                                 # data shared, one network
-                    gW[0] = a.T @ delta[0]                                 # (n_s, B) @ (B, n_t)
+                if R == 1:                                                 # one network: plain 2-D products
+                    gW[0] = a.reshape(a.shape[-2:]).T @ delta[0]           # (n_s, B) @ (B, n_t)
                 elif a.ndim == 2:
                     gW[...] = np.matmul(a.T, delta)                        # (n_s, B) @ (R, B, n_t)
                 else:

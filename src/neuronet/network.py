@@ -106,8 +106,8 @@ def forward(S: Structure, theta: np.ndarray, X: np.ndarray, views: list | None =
                     zt += b[:, None, :]
                 continue
             a = o[blk.src]
-            if a.ndim == 2 and R == 1:
-                term = (a @ W[0])[None]                                # (B, n_s) @ (n_s, n_t) -> (1, B, n_t)
+            if R == 1:                                                 # one network: plain 2-D products
+                term = (a.reshape(a.shape[-2:]) @ W[0])[None]          # (B, n_s) @ (n_s, n_t) -> (1, B, n_t)
             else:
                 term = np.matmul(a, W)                                 # (R, B, n_s) @ (R, n_s, n_t) -> (R, B, n_t)
             if zt is None:
