@@ -422,3 +422,9 @@ def test_report_and_demo(tmp_path):
     assert "boolean function" in r.stdout.lower()
     assert invoke("demo", "nope").exit_code == 2
     assert "is not a folder" in error(invoke("demo", "boolean", "--out", str(tmp_path / "missing")))
+
+
+def test_explain_row_without_a_model_is_a_usage_error():
+    result = invoke("explain", "--row", "3")
+    assert result.exit_code == 2
+    assert "give MODEL too" in result.output

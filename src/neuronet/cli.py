@@ -679,6 +679,9 @@ def explain(
     if model is None:
         from . import examples  # noqa: PLC0415
 
+        if row or data is not None:
+            raise typer.BadParameter("--row and --data choose a row of a model's data; give MODEL too "
+                                     "(without MODEL, explain shows the seed's running example).")
         net = examples.running_example()
         x, y = examples.running_example_input()
         loss = "squared"
