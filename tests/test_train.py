@@ -293,6 +293,8 @@ def test_ensemble_averages_the_best_restarts():
     ({"optimizer": "lbfgs"}, "Known optimizers"),
     ({"loss": "hinge"}, "Known losses"),
     ({"engine": "gpu"}, "engine must be one of"),
+    ({"target_loss": "low"}, "target_loss must be a number"),
+    ({"tol": -1.0, "early_stopping": True}, "tol must be a finite number ≥ 0"),
 ])
 def test_bad_arguments_have_clear_messages(kw, message):
     with pytest.raises(DataError, match=message):

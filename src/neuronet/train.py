@@ -227,6 +227,17 @@ def _positive_int(name, v, minimum=1):
     return int(v)
 
 
+def _number(name, v, minimum=None):
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        raise DataError(f"{name} must be a number; received {name}={v!r}.") from None
+    if not np.isfinite(v) or (minimum is not None and v < minimum):
+        raise DataError(f"{name} must be a finite number" + (f" ≥ {minimum}" if minimum is not None else "")
+                        + f"; received {name}={v!r}.")
+    return v
+
+
 def _step_sizes(step_size, R, dtype=np.float64) -> np.ndarray:
     arr = np.asarray(step_size, dtype=np.float64) if not isinstance(step_size, str) else None
     if arr is None or arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != R):
@@ -326,6 +337,10 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
     R = _positive_int("restarts", restarts)
     patience = _positive_int("patience", patience)
     checkpoint_every = _positive_int("checkpoint_every", checkpoint_every)
+    tol = _number("tol", tol, 0.0)
+    init_scale = _number("init_scale", init_scale, 0.0)
+    if target_loss is not None:
+        target_loss = _number("target_loss", target_loss)
     eta0 = _step_sizes(step_size, R)
     untrainable = [nu for nu in S.neurons if nu.activation == "step"]
     if untrainable:
