@@ -33,6 +33,17 @@ class Activation:
     code: int  # stable small integer used by the compiled neuron engine
     trainable: bool = True
 
+    def apply_in_place(self, z: Array) -> Array | None:
+        """f(z) written over z, for functions whose derivative needs only o = f(z) (z > 0 ⟺ o > 0 for relu);
+        None when this function cannot. The training step uses it to skip one array per level."""
+        if self.name == "identity":
+            return z
+        if self.name == "relu":
+            return np.maximum(z, 0, out=z)
+        if self.name == "tanh":
+            return np.tanh(z, out=z)
+        return None
+
     def scale(self, g: Array, z: Array, o: Array) -> Array:
         """``g · f'(z)``, written into ``g`` (the backward pass owns it): one pass, no temporary for relu."""
         if self.name == "identity":

@@ -62,7 +62,8 @@ def backward(S: Structure, theta: np.ndarray, cache: Cache, dyhat: np.ndarray, g
                 a = cache.o[blk.src]
                 # (matmul with out= skips BLAS in NumPy 2.x: compute, then copy into the view)
                 if R == 1:                                                 # one network: plain 2-D products
-                    gW[0] = a.reshape(a.shape[-2:]).T @ delta[0]           # (n_s, B) @ (B, n_t)
+                    # (n_s, B) @ (B, n_t) straight into the flat gradient (np.dot takes a C-contiguous out)
+                    np.dot(a.reshape(a.shape[-2:]).T, delta[0], out=gW[0])
                 elif a.ndim == 2:
                     gW[...] = np.matmul(a.T, delta)                        # (n_s, B) @ (R, B, n_t)
                 else:
@@ -94,7 +95,7 @@ def loss_and_gradient(S: Structure, theta: np.ndarray, X: np.ndarray, Y: np.ndar
     if grad is None:
         grad = np.zeros_like(theta)
         gviews = None
-    cache = forward(S, theta, X, views)
+    cache = forward(S, theta, X, views, keep_z=keep_deltas)  # deltas are for people: they see z too
     B = X.shape[-2]
     per_example, dyhat = loss.value_and_grad(cache.yhat, Y)               # (R, B), (R, B, n_out)
     value = per_example.sum(axis=-1) * (1.0 / B)                           # (R,)

@@ -82,11 +82,14 @@ class Cache:
     yhat: np.ndarray  # (R, B, n_out)
 
 
-def forward(S: Structure, theta: np.ndarray, X: np.ndarray, views: list | None = None) -> Cache:
+def forward(S: Structure, theta: np.ndarray, X: np.ndarray, views: list | None = None,
+            keep_z: bool = True) -> Cache:
     """Evaluate R networks on one batch, level by level.
 
     theta (R, P); X (B, n_in) shared by all restarts, or (R, B, n_in); ``views``: S.views(theta),
-    when the caller keeps them. Returns the Cache.
+    when the caller keeps them. ``keep_z=False`` (backpropagation only) lets a level whose
+    derivative needs only o = f(z) be computed in place, so that ``z[t] is o[t]`` there.
+    Returns the Cache.
     """
     if views is None:
         views = S.views(theta)
@@ -116,7 +119,9 @@ def forward(S: Structure, theta: np.ndarray, X: np.ndarray, views: list | None =
                 zt += term
         z[t] = zt
         if len(lev.segments) == 1:
-            o[t] = lev.segments[0][0].f(zt)
+            act = lev.segments[0][0]
+            ot = None if keep_z else act.apply_in_place(zt)
+            o[t] = act.f(zt) if ot is None else ot
         else:
             ot = np.empty_like(zt)
             for act, sl in lev.segments:
