@@ -370,6 +370,8 @@ def test_resume_refuses_a_different_run_and_bad_files(tmp_path):
     nn.train(net, X, Y, checkpoint=ck, **{**kw, "epochs": 7})
     with pytest.raises(DataError, match="restarts"):
         nn.train(net, X, Y, resume=ck, **{**kw, "epochs": 7, "restarts": 2})
+    with pytest.raises(DataError, match="other training data"):
+        nn.train(net, X, Y + 1.0, resume=ck, **{**kw, "epochs": 7})
     bad = tmp_path / "bad.ckpt"
     bad.write_bytes(b"not a checkpoint")
     with pytest.raises(ModelFileError, match="not a neuronet checkpoint"):

@@ -27,6 +27,7 @@ import json
 import math
 import os
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -379,17 +380,23 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
     config = {"loss": lo.name, "optimizer": opt.name, "momentum": opt.momentum, "nesterov": opt.nesterov,
               "schedule": sched.describe(), "epochs": epochs, "batch_size": bs, "restarts": R,
               "seed": None if seed is None else int(seed), "entropy": str(ss.entropy), "N": N,
-              "P": S.P, "dtype": np.dtype(dtype).name, "init": init, "engine": "matrix" if isinstance(eng, MatrixEngine) else "neuron"}
+              "P": S.P, "dtype": np.dtype(dtype).name, "init": init,
+              "engine": "matrix" if isinstance(eng, MatrixEngine) else "neuron",
+              "validation_rows": 0 if Xv is None else int(Xv.shape[0]),
+              "data_crc32": zlib.crc32(Ya.tobytes(), zlib.crc32(Xa.tobytes()))}
 
     # -- state: every array has a leading restart axis ---------------------------------------
     shuffle_rng = np.random.default_rng(shuffle_ss)
     if resume is not None:
         ck = _load_checkpoint(resume)
         meta = ck["meta"]
-        for k in ("loss", "optimizer", "epochs", "batch_size", "restarts", "N", "P", "dtype"):
+        for k in ("loss", "optimizer", "epochs", "batch_size", "restarts", "N", "P", "dtype", "validation_rows"):
             if meta["config"].get(k) != config[k]:
                 raise DataError(f"Cannot resume from {str(resume)!r}: it was made with {k}="
                                 f"{meta['config'].get(k)!r}, this call has {k}={config[k]!r}.")
+        if meta["config"].get("data_crc32") != config["data_crc32"]:
+            raise DataError(f"Cannot resume from {str(resume)!r}: it was made on other training data (same "
+                            "shape, different values). Resume with the data it was started on.")
         theta = ck["theta"].astype(dtype)
         initial = ck["initial"].astype(dtype)
         state = {k[6:]: v.astype(dtype) for k, v in ck.items() if k.startswith("state_")}
