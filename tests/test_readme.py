@@ -71,7 +71,8 @@ def test_command_lines_run_in_order(tmp_path):
 
 
 @pytest.mark.parametrize("path", ["docs/running_example.png", "docs/report.png", "docs/explain.txt",
-                                  "docs/file-format.md", "benchmarks/README.md"])
+                                  "docs/file-format.md", "benchmarks/README.md",
+                                  "docs/xor_restarts.png"])
 def test_files_the_readme_links_exist(path):
     assert path in README.read_text(encoding="utf-8")
     assert (README.parent / path).stat().st_size > 0
