@@ -50,14 +50,20 @@ def backward(S: Structure, theta: np.ndarray, cache: Cache, dyhat: np.ndarray, g
             gt = g[t] if g[t] is not None else np.zeros_like(cache.z[t])  # a dead-end neuron
         zt, ot = cache.z[t], cache.o[t]
         # δ_t = g_t · f_t'(z_t), in place (the backward pass owns g_t), per activation segment
-        for act, sl in lev.segments:
-            act.scale(gt[..., sl], zt[..., sl], ot[..., sl])
+        if len(lev.segments) == 1:
+            lev.segments[0][0].scale(gt, zt, ot)
+        else:
+            for act, sl in lev.segments:
+                act.scale(gt[..., sl], zt[..., sl], ot[..., sl])
         delta = gt                                                         # (R, B, n_t)
         if keep_deltas:
             deltas[t] = delta
         for blk, W, gW in zip(lev.blocks, views[t], gviews[t]):           # W, gW: (R, n_s, n_t)
             if blk.src == BIAS:
-                gW[...] = delta.sum(axis=1)[:, None, :]                    # o_bias = 1
+                if blk.shape[0] == 1:                                      # o_bias = 1
+                    np.sum(delta, axis=1, keepdims=True, out=gW)
+                else:
+                    gW[...] = delta.sum(axis=1, keepdims=True)
             else:
                 a = cache.o[blk.src]
                 # (matmul with out= skips BLAS in NumPy 2.x: compute, then copy into the view)

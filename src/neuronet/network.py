@@ -101,12 +101,12 @@ def forward(S: Structure, theta: np.ndarray, X: np.ndarray, views: list | None =
         lev = S.levels[t]
         zt = None
         for blk, W in zip(lev.blocks, views[t]):                       # W: (R, n_s, n_t)
-            if blk.src == BIAS:
-                b = W[:, 0, :] if blk.shape[0] == 1 else W.sum(axis=1)  # (R, n_t)
+            if blk.src == BIAS:                                        # o = 1: add the weights themselves
+                b = W if blk.shape[0] == 1 else W.sum(axis=1, keepdims=True)  # (R, 1, n_t)
                 if zt is None:
-                    zt = np.broadcast_to(b[:, None, :], (R, X.shape[-2], blk.shape[1])).copy()
+                    zt = np.broadcast_to(b, (R, X.shape[-2], blk.shape[1])).copy()
                 else:
-                    zt += b[:, None, :]
+                    zt += b                                            # (R, B, n_t) += (R, 1, n_t)
                 continue
             a = o[blk.src]
             if R == 1:                                                 # one network: plain 2-D products
