@@ -333,3 +333,20 @@ def test_engine_reaches_train(engine):
     X, y = blobs()
     clf = NeuralNetClassifier(**{**SMALL, "engine": engine}).fit(X, y)
     assert clf.result_.engine == engine
+
+
+def test_partial_fit_continues_the_optimizer_state():
+    """Ten partial_fit epochs with Adam on the full batch equal one fit of ten epochs, bit for bit."""
+    from neuronet.sklearn import NeuralNetRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 3))
+    y = X @ [1.0, -2.0, 0.5]
+    kw = dict(hidden_layer_sizes=(5,), batch_size=None, step_size=0.01, random_state=0, engine="matrix")
+    whole = NeuralNetRegressor(epochs=10, **kw).fit(X, y)
+    steps = NeuralNetRegressor(epochs=1, **kw).fit(X, y)
+    for _ in range(9):
+        steps.partial_fit(X, y)
+    np.testing.assert_allclose(steps.network_.theta, whole.network_.theta, rtol=1e-13, atol=1e-15)
+    # changing the optimizer starts its state afresh instead of failing
+    steps.set_params(optimizer="sgd", momentum=0.0).partial_fit(X, y)

@@ -410,3 +410,26 @@ def test_many_epochs_per_engine_call_give_the_same_bits_as_one_at_a_time(engine)
     np.testing.assert_array_equal(chunked.history, stepwise.history)
     np.testing.assert_array_equal(chunked.epochs_run, stepwise.epochs_run)
     assert chunked.status == stepwise.status and chunked.status[2] == "diverged"
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "momentum", "rprop"])
+def test_optimizer_state_continues_a_run_exactly(optimizer):
+    X = np.random.default_rng(4).standard_normal((16, 2))
+    Y = np.sin(X[:, 0]) * X[:, 1]
+    net = nn.mlp([2, 4, 1], hidden="tanh", seed=0)
+    kw = dict(optimizer=optimizer, step_size=0.05, batch_size=None, restarts=3, seed=2,
+              schedule={"name": "inverse_time", "decay": 0.3}, engine="matrix")
+    straight = nn.train(net, X, Y, epochs=10, **kw)
+    first = nn.train(net, X, Y, epochs=4, **kw)
+    second = nn.train(first.network_at(0), X, Y, epochs=6, **{**kw, "restarts": 1},
+                      optimizer_state={"t": first.optimizer_state["t"],
+                                       **{k: v[:1] for k, v in first.optimizer_state.items() if k != "t"}})
+    np.testing.assert_allclose(second.theta[0], straight.theta[0], rtol=1e-13, atol=1e-15)
+    assert second.optimizer_state["t"] == 10
+
+
+def test_optimizer_state_of_another_optimizer_is_refused():
+    r = nn.train(xor_net(), XOR_X, XOR_Y, optimizer="adam", epochs=2, batch_size=None)
+    with pytest.raises(DataError, match="continue with the optimizer that made it"):
+        nn.train(xor_net(), XOR_X, XOR_Y, optimizer="sgd", momentum=0.9, epochs=2,
+                 optimizer_state=r.optimizer_state)

@@ -91,11 +91,16 @@ class _NeuralNetBase(BaseEstimator):
                     f"hidden_layer_sizes={h!r}.")
         return [int(s) for s in sizes]
 
+    def _optimizer_key(self) -> tuple:
+        """What the kept optimizer state belongs to: a changed optimizer starts from zero."""
+        sgd = self.optimizer == "sgd"
+        return (self.optimizer, self.momentum if sgd else 0.0, bool(self.nesterov) if sgd else False, self.dtype)
+
     def _np_dtype(self):
         return np.float32 if self.dtype == "float32" else np.float64
 
     def _train(self, net: Network, X, Y, loss: str, *, epochs: int, restarts: int, early_stopping: bool,
-               seed: int) -> TrainResult:
+               seed: int, optimizer_state: dict | None = None) -> TrainResult:
         sgd = self.optimizer == "sgd"
         return train(
             net, X, Y, loss=loss, optimizer=self.optimizer, step_size=self.step_size, epochs=epochs,
@@ -103,7 +108,7 @@ class _NeuralNetBase(BaseEstimator):
             momentum=self.momentum if sgd else 0.0, nesterov=self.nesterov if sgd else False,
             validation_fraction=self.validation_fraction if early_stopping else None,
             early_stopping=early_stopping, tol=self.tol, patience=self.patience,
-            engine=self.engine, progress=bool(self.verbose))
+            engine=self.engine, progress=bool(self.verbose), optimizer_state=optimizer_state)
 
     def _fit(self, X, y, *, incremental: bool, classes=None):
         self._validate_params()
@@ -120,12 +125,19 @@ class _NeuralNetBase(BaseEstimator):
         else:
             net = self.network_
         if incremental:
+            # Continue the optimizer (momentum, Adam's moments, the schedule's clock) where the last
+            # call left it, as long as the optimizer is the same one.
+            kept = getattr(self, "_optimizer_state", None)
+            same = not first and kept is not None and kept[0] == self._optimizer_key()
             r = self._train(net, X, Y, loss, epochs=1, restarts=1, early_stopping=False,
-                            seed=_epoch_seed(self._seed, getattr(self, "n_iter_", 0)))
+                            seed=_epoch_seed(self._seed, getattr(self, "n_iter_", 0)),
+                            optimizer_state=kept[1] if same else None)
         else:
             r = self._train(net, X, Y, loss, epochs=self.epochs, restarts=self.restarts,
                             early_stopping=self.early_stopping, seed=self._seed)
         best = r.best
+        kept_state = {k: (v if k == "t" else v[best:best + 1].copy()) for k, v in r.optimizer_state.items()}
+        self._optimizer_state = (self._optimizer_key(), kept_state)
         curve = r.history[best, :r.epochs_run[best]].copy()                 # no NaN tail
         self.result_ = r
         self.network_ = r.network
@@ -311,7 +323,7 @@ class NeuralNetClassifier(ClassifierMixin, _NeuralNetBase):
         return self._fit(X, y, incremental=False)
 
     def partial_fit(self, X, y, classes=None):
-        """Train one more epoch from the current weights (the first call starts fresh).
+        """Train one more epoch from the current weights and optimizer state (the first call starts fresh).
 
         Parameters
         ----------
@@ -380,7 +392,8 @@ class NeuralNetRegressor(RegressorMixin, _NeuralNetBase):
     -----
     The targets are used as given: scale them first (for instance with
     ``sklearn.compose.TransformedTargetRegressor``) when they are large. ``partial_fit`` runs
-    one epoch from the current weights, with fresh optimizer state at each call.
+    one epoch from the current weights and continues the optimizer's state (momentum, Adam's
+    moments, the schedule's clock) from the call before, unless the optimizer was changed.
     """
 
     _parameter_constraints: dict = {
@@ -446,7 +459,7 @@ class NeuralNetRegressor(RegressorMixin, _NeuralNetBase):
         return self._fit(X, y, incremental=False)
 
     def partial_fit(self, X, y):
-        """Train one more epoch from the current weights (the first call starts fresh).
+        """Train one more epoch from the current weights and optimizer state (the first call starts fresh).
 
         Parameters
         ----------

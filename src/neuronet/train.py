@@ -148,6 +148,8 @@ class TrainResult:
     status : list[str]            per restart: 'ran_out' (of epochs), 'converged', 'stopped_early', 'diverged'
     epochs_run : (R,) int array   epochs each restart ran
     theta : (R, P) array          every restart's returned weights
+    optimizer_state : dict        the optimizer's arrays (R, P) and update counter ``t`` at the end, to
+                                  continue with ``train(…, optimizer_state=…)``
     """
 
     network: Network
@@ -163,6 +165,7 @@ class TrainResult:
     engine: str = "matrix"
     seconds: float = 0.0
     config: dict = field(default_factory=dict)
+    optimizer_state: dict = field(default_factory=dict, repr=False)  # {"t": updates done, name: (R, P)}
     _template: Network | None = field(default=None, repr=False)
 
     @property
@@ -262,6 +265,25 @@ def _split(X, Y, fraction, rng):
     return X[tr], Y[tr], X[va], Y[va]
 
 
+def _given_state(given: dict, fresh: dict, R: int, P: int, dtype) -> tuple[dict, int]:
+    """The optimizer state to continue from, checked against what this run's optimizer keeps."""
+    if not isinstance(given, dict) or "t" not in given:
+        raise DataError("optimizer_state must be a dict like result.optimizer_state: {'t': updates done, "
+                        "name: (R, P) array, …}.")
+    names = sorted(k for k in given if k != "t")
+    if names != sorted(fresh):
+        raise DataError(f"optimizer_state holds {names or 'no arrays'}, but this optimizer keeps "
+                        f"{sorted(fresh) or 'none'}; continue with the optimizer that made it.")
+    state = {}
+    for k in fresh:
+        a = np.asarray(given[k])
+        if a.shape != (R, P):
+            raise DataError(f"optimizer_state[{k!r}] has shape {a.shape}; this run needs ({R}, {P}) "
+                            "(restarts × parameters).")
+        state[k] = np.array(a, dtype=dtype)
+    return state, _positive_int("optimizer_state['t']", given["t"], minimum=0)
+
+
 # -- checkpoints ----------------------------------------------------------------------------
 def _atomic_savez(path: Path, arrays: dict) -> None:
     try:
@@ -297,7 +319,7 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
           target_loss: float | None = None, shuffle: bool = True, engine: str = "auto",
           checkpoint: str | os.PathLike | None = None, checkpoint_every: int = 10,
           resume: str | os.PathLike | None = None, progress: bool = False,
-          callback: Callable[[dict], Any] | None = None) -> TrainResult:
+          callback: Callable[[dict], Any] | None = None, optimizer_state: dict | None = None) -> TrainResult:
     """Train R restarts of ``net`` on (X, Y) by backpropagation and gradient descent; keep the best.
 
     Parameters
@@ -319,6 +341,8 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
     target_loss : float    stop a restart ('converged') once its epoch loss is ≤ this
     engine : 'auto' | 'matrix' | 'neuron'
     checkpoint, checkpoint_every, resume : save the whole state every N epochs (atomic); continue from it
+    optimizer_state : dict continue from ``result.optimizer_state`` of an earlier run (momentum, Adam's
+                           moments, rprop's steps, and the update counter t that the schedule reads)
     progress : bool        show a progress bar (rich)
     callback : f(info)     called after every epoch with a dict (epoch, history row, alive, best_loss);
                            returning True stops training
@@ -387,6 +411,8 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
 
     # -- state: every array has a leading restart axis ---------------------------------------
     shuffle_rng = np.random.default_rng(shuffle_ss)
+    if resume is not None and optimizer_state is not None:
+        raise DataError("Give either resume (a checkpoint holds the optimizer state) or optimizer_state, not both.")
     if resume is not None:
         ck = _load_checkpoint(resume)
         meta = ck["meta"]
@@ -427,6 +453,8 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
         start_loss = eng.loss(theta, Xa, Ya)
         t = 0
         start_epoch = 0
+        if optimizer_state is not None:
+            state, t = _given_state(optimizer_state, state, R, S.P, dtype)
     if checkpoint is not None:
         checkpoint = Path(checkpoint)
         if not checkpoint.parent.is_dir():
@@ -523,6 +551,8 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
         if bar is not None:
             bar.close()
     theta[idx] = w_theta
+    for k, v in w_state.items():
+        state[k][idx] = v
 
     # -- choose the best ------------------------------------------------------------------
     diverged = np.array([s == "diverged" for s in status])
@@ -551,7 +581,8 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
     best = int(np.argmin(key))
     best_net = net._with_theta(theta[best])
     result = TrainResult(best_net, final, history, best, status, epochs_run, theta, initial,
-                         val_final, val_history, config["engine"], time.perf_counter() - t_start, config, net)
+                         val_final, val_history, config["engine"], time.perf_counter() - t_start, config,
+                         {"t": t, **state}, net)
     best_net.info = {**net.info, "training": {**config, "best_restart": best, "final_loss": float(final[best]),
                                               **({"final_val_loss": float(val_final[best])} if val_final is not None
                                                  else {})}}
