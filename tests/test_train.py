@@ -433,3 +433,16 @@ def test_optimizer_state_of_another_optimizer_is_refused():
     with pytest.raises(DataError, match="continue with the optimizer that made it"):
         nn.train(xor_net(), XOR_X, XOR_Y, optimizer="sgd", momentum=0.9, epochs=2,
                  optimizer_state=r.optimizer_state)
+
+
+def test_absolute_error_fits_the_median_and_squared_error_the_mean():
+    """The seed's comments: minimizing |y − ŷ| gives the median, (y − ŷ)² the mean."""
+    y = np.array([0.0, 1.0, 2.0, 3.0, 50.0])          # one outlier: mean 11.2, median 2
+    X = np.zeros((5, 1))                              # ŷ is the bias weight alone
+    fits = {}
+    for loss in ("squared", "absolute"):
+        r = nn.train(nn.mlp([1, 1], seed=0), X, y, loss=loss, step_size=0.5, epochs=3000, batch_size=None,
+                     schedule={"name": "inverse_time", "decay": 0.01}, engine="matrix")
+        fits[loss] = float(r.network.forward([0.0])[0])
+    assert fits["squared"] == pytest.approx(np.mean(y), abs=1e-6)
+    assert fits["absolute"] == pytest.approx(np.median(y), abs=0.05)
