@@ -65,7 +65,7 @@ class MatrixEngine:
         total = np.zeros(theta.shape[0])
         grad = np.empty_like(theta)
         views, gviews = self.S.views(theta), self.S.views(grad)
-        lr_col = lr[:, None]                                                 # (R, 1)
+        steps = (lr[:, None] * np.asarray(factors)[None, :]).astype(theta.dtype)  # (R, n_batches): η per update
         full = batch_size >= N
         for b in range(n_batches):
             if full:
@@ -75,7 +75,7 @@ class MatrixEngine:
                 Xb, Yb = X[idx], Y[idx]                                      # (B, n_in), (B, n_out)
             value, grad, _ = loss_and_gradient(self.S, theta, Xb, Yb, self.lossf, grad, False, views, gviews)
             total += value
-            self.opt.step(theta, grad, state, (lr_col * factors[b]).astype(theta.dtype), t0 + b)
+            self.opt.step(theta, grad, state, steps[:, b:b + 1], t0 + b)
         return total / n_batches
 
     def epochs(self, theta, state, X, Y, perms, batch_size, lr, factors, t0, active=None):
