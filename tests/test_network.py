@@ -505,3 +505,14 @@ def test_trace_takes_one_example(net2):
 def test_unknown_loss(net2):
     with pytest.raises(DataError, match="Unknown loss 'hinge'. Known losses: squared, absolute, huber"):
         net2.gradient([[0.0, 0.0]], [0.0], loss="hinge")
+
+
+def test_one_example_takes_its_target_in_any_natural_shape():
+    net = nn.mlp([1, 2, 1], seed=0)
+    expected = net.gradient([0.5], [1.0]).loss
+    assert net.gradient([0.5], 1.0).loss == expected
+    assert net.gradient([0.5], [[1.0]]).loss == expected
+    assert net.loss([0.5], [[1.0]]) == expected
+    three = nn.mlp([1, 2, 3], seed=0)
+    assert (three.gradient([0.5], 2, loss="cross_entropy").loss
+            == three.gradient([0.5], [0.0, 0.0, 1.0], loss="cross_entropy").loss)

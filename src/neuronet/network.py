@@ -72,6 +72,12 @@ def _fits(w: float, dtype) -> bool:
         return bool(np.isfinite(np.dtype(dtype).type(w)))
 
 
+def _one_row(Y) -> np.ndarray:
+    """The target of one example as a batch of one: a value or class index -> (1,), a vector -> (1, m)."""
+    Y = np.asarray(Y)
+    return Y[None] if Y.ndim <= 1 else Y
+
+
 # -- the forward pass over R restarts -----------------------------------------------------
 @dataclass
 class Cache:
@@ -355,9 +361,7 @@ class Network:
 
         Xa, single = self._check_X(X)
         lo = losses.get(loss)
-        Ya = losses.prepare_targets(lo, np.atleast_1d(Y) if single and np.ndim(Y) == 0 else
-                                    (np.asarray(Y)[None] if single else Y),
-                                    self._S.n_out, self.dtype, Xa.shape[0], "Y")
+        Ya = losses.prepare_targets(lo, _one_row(Y) if single else Y, self._S.n_out, self.dtype, Xa.shape[0], "Y")
         value, grad, deltas = backprop.loss_and_gradient(self._S, self._theta[None], Xa, Ya, lo, keep_deltas=True)
         g = grad[0]
         dz: dict[int, Any] = {}
@@ -375,8 +379,7 @@ class Network:
 
         Xa, single = self._check_X(X)
         lo = losses.get(loss)
-        Ya = losses.prepare_targets(lo, np.asarray(Y)[None] if single else Y, self._S.n_out, self.dtype,
-                                    Xa.shape[0], "Y")
+        Ya = losses.prepare_targets(lo, _one_row(Y) if single else Y, self._S.n_out, self.dtype, Xa.shape[0], "Y")
         yhat = forward(self._S, self._theta[None], Xa).yhat
         return float(lo.value(yhat, Ya).mean())
 

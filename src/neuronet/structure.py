@@ -94,11 +94,6 @@ class Structure:
         """
         return [[blk.view(theta) for blk in lev.blocks] for lev in self.levels]
 
-    def edge_order_by_target(self) -> np.ndarray:
-        """Edge indices sorted so each neuron's incoming edges come after its sources are final."""
-        lev = self.topology.level
-        tgt = [lev[j] for _, j in self.edges]
-        return np.argsort(np.asarray(tgt, dtype=np.int64), kind="stable")
 
 
 def compile_structure(topo: Topology) -> Structure:

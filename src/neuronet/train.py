@@ -41,7 +41,6 @@ from .errors import DataError, ModelFileError, TrainingError
 from .network import Network, forward
 from .structure import Structure
 
-STATUSES = ("ran_out", "converged", "stopped_early", "diverged")
 ENGINES = ("auto", "matrix", "neuron")
 MAX_CHUNK_EPOCHS = 256    # epochs per engine call when nothing needs a decision after each epoch
 MAX_CHUNK_ROWS = 1 << 20  # … and at most this many rows of shuffled order held at once
@@ -242,7 +241,7 @@ def _number(name, v, minimum=None):
     return v
 
 
-def _step_sizes(step_size, R, dtype=np.float64) -> np.ndarray:
+def _step_sizes(step_size, R) -> np.ndarray:
     arr = np.asarray(step_size, dtype=np.float64) if not isinstance(step_size, str) else None
     if arr is None or arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != R):
         raise DataError(f"step_size must be a positive number or one per restart (shape ({R},)); "
