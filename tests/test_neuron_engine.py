@@ -240,17 +240,38 @@ def test_many_restarts_in_parallel_chunks_match_one_restart_at_a_time():
     assert_same(runs)
     if neuron_engine.numba.get_num_threads() > 1:
         assert neuron_engine._parallel_g.signatures                   # the threaded kernel did run
-    # the same restarts one at a time (lanes = 1) give the same numbers
     theta0 = initializers.draw(net.structure, R, np.random.default_rng(0), "uniform")
-    together, alone = theta0.copy(), theta0.copy()
     lr = np.full(R, 0.1)
     perm = np.random.default_rng(1).permutation(len(X))
+    together = theta0.copy()
     eng.epoch(together, {}, X, Y, perm, 8, lr, np.ones(5), 0)
+    # in other groups (four groups of five, each on one thread): the same bits, as lanes never mix
+    grouped = theta0.copy()
+    for r in range(0, R, 5):
+        part = grouped[r:r + 5]
+        eng.epoch(part, {}, X, Y, perm, 8, lr[r:r + 5], np.ones(5), 0)
+    np.testing.assert_array_equal(together, grouped)
+    # one at a time (one lane, the C library's exp instead of the vectorized one): the same to rounding
+    alone = theta0.copy()
     for r in range(R):
         row = alone[r:r + 1]
         eng.epoch(row, {}, X, Y, perm, 8, lr[r:r + 1], np.ones(5), 0)
         alone[r] = row[0]
-    np.testing.assert_array_equal(together, alone)
+    np.testing.assert_allclose(together, alone, rtol=1e-13, atol=1e-15)
+
+
+def test_vectorized_exp_is_within_one_ulp_of_numpy():
+    """The exp the lane loops use (plain arithmetic, so that it vectorizes) against NumPy's."""
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.uniform(-745, 709, 1500), rng.uniform(-1, 1, 500), rng.uniform(-760, -700, 200),
+                        [0.0, -0.0, 1e-300, -1e-300, 0.5 * math.log(2), -0.5 * math.log(2), -708.4, -745.1, 709.7]])
+    got = np.array([neuron_engine._exp64(v) for v in x])
+    want = np.exp(x)
+    ulps = np.where(got == want, 0.0, np.abs(got - want) / np.spacing(want))
+    assert ulps.max() <= 1.0
+    assert neuron_engine._exp64(-746.0) == 0.0 and neuron_engine._exp64(-np.inf) == 0.0
+    assert neuron_engine._exp64(710.0) == np.inf and neuron_engine._exp64(np.inf) == np.inf
+    assert np.isnan(neuron_engine._exp64(np.nan))
 
 
 @settings(max_examples=12, deadline=None)
@@ -268,7 +289,8 @@ def test_random_configurations_match(optimizer, loss, batch_size, R, seed):
 def test_float32_matches_to_float32_precision():
     X, Y = data(16, 2, 1, seed=10)
     net = nn.mlp([2, 4, 1], hidden="tanh", seed=0)
-    for optimizer, step in (("sgd", 0.05), ("adam", 0.01)):
+    logistic = nn.mlp([2, 4, 1], hidden="logistic", output="logistic", seed=0)   # the vectorized exp, in float32
+    for net, optimizer, step in ((net, "sgd", 0.05), (net, "adam", 0.01), (logistic, "sgd", 0.5)):
         runs = run_both(net, X, Y, optimizer=optimizer, step=step, batch_size=4, R=7, epochs=10, dtype=np.float32)
         assert runs[1][0].dtype == np.float32
         assert_same(runs, tol=1e-5, rtol=1e-4)

@@ -38,7 +38,8 @@ import math
 
 import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, types
+from numba.extending import overload
 
 from . import activations, losses, optimizers
 from .errors import DataError
@@ -59,6 +60,9 @@ _OK, _BAD_PERM = 0, 1
 # padding a group of LANES would cost more than it saves.
 LANES = 8
 _FEW = 4
+# A group of restarts side by side keeps its lanes' arrays within this many bytes (in cache).
+_GROUP_BYTES = 256 * 1024
+_GROUP_MAX = 512
 # Below this many restart-example-edge visits in one call, starting threads costs more than it saves.
 _SERIAL_WORK = 4096
 
@@ -68,6 +72,52 @@ _JIT = dict(cache=True, fastmath=False, nogil=True, error_model="numpy")  # x/0 
 _INLINE = dict(_JIT, inline="always")
 
 
+# -- e^x that the compiler can vectorize ---------------------------------------------------------
+# math.exp is a call into the C library, one number at a time, and it dominated the logistic
+# kernel (~6 ns a call). The same function written as plain arithmetic runs on all lanes at
+# once (~1 ns a value): the classic reduction x = k·ln2 + r, |r| ≤ ln2/2 (ln2 split in two parts so
+# k·ln2 is exact), e^r from a rational form with a degree-5 polynomial in r² (the minimax
+# coefficients published with fdlibm's e_exp.c), and 2^k built from its exponent bits, as two
+# factors 2^⌊k/2⌋·2^⌈k/2⌉ so that results far into the subnormal range round once, correctly.
+# Within 1 ulp of the C library's and of NumPy's exp everywhere (tested), 0 below −746, ∞
+# above 709.8, NaN for NaN.
+_LOG2E = 1.4426950408889634
+_LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10
+_P1, _P2, _P3 = 1.66666666666666019037e-01, -2.77777777770155933842e-03, 6.61375632143793436117e-05
+_P4, _P5 = -1.65339022054652515390e-06, 4.13813679705723846039e-08
+
+
+@njit(**_JIT)
+def _exp64(x):
+    """e^x in float64, branch-free (selects only), so that loops over lanes vectorize."""
+    t = x * _LOG2E
+    t = -1080.0 if t < -1080.0 else (1080.0 if t > 1080.0 else t)   # NaN passes through to y below
+    kf = math.floor(t + 0.5)
+    hi = x - kf * _LN2_HI
+    lo = kf * _LN2_LO
+    r = hi - lo
+    rr = r * r
+    c = r - rr * (_P1 + rr * (_P2 + rr * (_P3 + rr * (_P4 + rr * _P5))))
+    y = 1.0 + ((r * c) / (2.0 - c) - lo + hi)
+    k = np.int64(kf)
+    k1 = k >> 1
+    y = y * np.int64((k1 + 1023) << 52).view(np.float64) * np.int64((k - k1 + 1023) << 52).view(np.float64)
+    y = 0.0 if x < -746.0 else y
+    return math.inf if x > 709.8 else y
+
+
+def _exp(x):  # pragma: no cover - replaced by the overload below inside compiled code
+    """e^x in x's own precision (a float32 is computed in float64 and rounded once)."""
+    return math.exp(x)
+
+
+@overload(_exp, jit_options=dict(fastmath=False, error_model="numpy"))
+def _exp_overload(x):
+    if isinstance(x, types.Float) and x.bitwidth == 32:
+        return lambda x: np.float32(_exp64(np.float64(x)))
+    return lambda x: _exp64(x)
+
+
 # -- activations: f and f' side by side (codes of activations.py) ------------------------------
 # Constants come in as scalars of the engine's dtype (zero, one, …), read once from K, so that
 # float32 arithmetic stays in float32.
@@ -75,6 +125,14 @@ _INLINE = dict(_JIT, inline="always")
 def _logistic(z, one):
     # σ(z) = 1/(1 + e^-z) = e^z/(1 + e^z): exp never sees a large positive number (as activations._logistic).
     e = math.exp(-abs(z))
+    return (one if z >= 0 else e) / (one + e)
+
+
+@njit(**_JIT)
+def _logistic_lanes(z, one):
+    # The same with the exp that vectorizes, for loops over many lanes. (One lane keeps the C library's
+    # exp: its latency is lower, and one example at a time is a chain of dependent steps.)
+    e = _exp(-abs(z))
     return (one if z >= 0 else e) / (one + e)
 
 
@@ -119,116 +177,171 @@ def _df(code, z, o, zero, one, leaky):
 
 
 # -- losses: value and ∂L/∂ŷ side by side (codes of losses.py) ----------------------------------
+# Per-lane arrays are 2-D, (rows, G), lane last: o[s, j] is slot s's output in lane j. (Indexing
+# them as o[s, j] lets the compiler see that j walks consecutive numbers; a flat o[s·G + j]
+# hides that behind NumPy's negative-index rule, and the lane loops stop vectorizing.)
 @njit(**_INLINE)
-def _loss_grad(G, code, o, out_slot, Y, row, scale, dy, j, zero, one, half, two):
-    """Loss of example ``row`` in lane j; writes scale·∂loss/∂ŷ_k into dy[k·G + j]."""
+def _loss_grad(code, o, out_slot, Y, row, scale, dy, j, zero, one, half, two):
+    """Loss of example ``row`` in lane j; writes scale·∂loss/∂ŷ_k into dy[k, j]."""
     m = out_slot.shape[0]
     value = zero
     if code == 3:                                   # cross_entropy: softmax over the outputs
-        top = o[out_slot[0] * G + j]
+        top = o[out_slot[0], j]
         for k in range(1, m):
-            if o[out_slot[k] * G + j] > top:
-                top = o[out_slot[k] * G + j]
+            if o[out_slot[k], j] > top:
+                top = o[out_slot[k], j]
         total = zero
         for k in range(m):
-            e = math.exp(o[out_slot[k] * G + j] - top)
-            dy[k * G + j] = e
+            e = math.exp(o[out_slot[k], j] - top)
+            dy[k, j] = e
             total += e
         lse = math.log(total)
         for k in range(m):                          # −Σ y_k log softmax_k ;  softmax_k − y_k
-            value -= Y[row, k] * ((o[out_slot[k] * G + j] - top) - lse)
-            dy[k * G + j] = (dy[k * G + j] / total - Y[row, k]) * scale
+            value -= Y[row, k] * ((o[out_slot[k], j] - top) - lse)
+            dy[k, j] = (dy[k, j] / total - Y[row, k]) * scale
         return value
     for k in range(m):
-        p = o[out_slot[k] * G + j]
+        p = o[out_slot[k], j]
         y = Y[row, k]
         if code == 0:                               # squared: (y − ŷ)² ;  2(ŷ − y)
             r = y - p
             value += r * r
-            dy[k * G + j] = (two * (p - y)) * scale
+            dy[k, j] = (two * (p - y)) * scale
         elif code == 1:                             # absolute: |y − ŷ| ;  sign(ŷ − y)
             value += abs(y - p)
-            dy[k * G + j] = (one if p > y else (-one if p < y else zero)) * scale
+            dy[k, j] = (one if p > y else (-one if p < y else zero)) * scale
         elif code == 2:                             # huber: ½r² or |r| − ½ ;  clip(r, −1, 1), r = ŷ − y
             r = p - y
             a = abs(r)
             value += half * r * r if a <= one else a - half
-            dy[k * G + j] = (r if a <= one else (one if r > zero else -one)) * scale
+            dy[k, j] = (r if a <= one else (one if r > zero else -one)) * scale
         else:                                       # binary_cross_entropy on a logit ;  σ(ŷ) − y
             value += (p if p > zero else zero) - p * y + math.log1p(math.exp(-abs(p)))
-            dy[k * G + j] = (_logistic(p, one) - y) * scale
+            dy[k, j] = (_logistic(p, one) - y) * scale
     return value
 
 
-# -- one example, G restarts side by side ---------------------------------------------------------
-# Every per-neuron array holds G values, lane last: the value of slot s in lane j is x[s·G + j].
-# Loops over all G lanes compute padded lanes too (zero weights keep them at zero); the
-# transcendental functions run on the real lanes only (n_lanes).
 @njit(**_INLINE)
-def _forward(G, w, o, z, acc, act, in_ptr, in_src, base, n_lanes, zero, one, leaky):
-    """z_j = Σ w_ij·o_i and o_j = f_j(z_j) for every computed neuron, in topological order."""
+def _squared_lanes(o, out_slot, Y, row, scale, dy, lv, value, n_lanes, zero, two):
+    """_loss_grad's squared loss for lanes 0…n_lanes−1 at once (the same arithmetic, in loops that vectorize)."""
+    for j in range(n_lanes):
+        lv[j] = zero
+    for k in range(out_slot.shape[0]):
+        s, y = out_slot[k], Y[row, k]
+        for j in range(n_lanes):
+            p = o[s, j]
+            r = y - p
+            lv[j] += r * r
+            dy[k, j] = (two * (p - y)) * scale
+    for j in range(n_lanes):
+        value[j] += lv[j]
+
+
+# -- one example, G restarts side by side ---------------------------------------------------------
+# Loops over all G lanes compute padded lanes too (zero weights keep them at zero); the
+# activations run on the real lanes only (n_lanes).
+@njit(**_INLINE)
+def _forward(G, w, o, z, w1, o1, z1, acc, act, in_ptr, in_src, base, n_lanes, zero, one, leaky):
+    """z_j = Σ w_ij·o_i and o_j = f_j(z_j) for every computed neuron, in topological order.
+    w1, o1, z1: w, o, z seen flat, for one lane (G = 1)."""
     for k in range(act.shape[0]):
         if G == 1:                                  # one lane: the same, with the sum in a register
             s = zero
             for e in range(in_ptr[k], in_ptr[k + 1]):
-                s += w[e] * o[in_src[e]]
-            z[k] = s
-            o[base + k] = _f(act[k], s, zero, one, leaky)
+                s += w1[e] * o1[in_src[e]]
+            z1[k] = s
+            o1[base + k] = _f(act[k], s, zero, one, leaky)
             continue
         for j in range(G):
             acc[j] = zero
         for e in range(in_ptr[k], in_ptr[k + 1]):
-            eo, so = e * G, in_src[e] * G
+            i = in_src[e]
             for j in range(G):
-                acc[j] += w[eo + j] * o[so + j]
-        zo, oo, code = k * G, (base + k) * G, act[k]
+                acc[j] += w[e, j] * o[i, j]
+        q, code = base + k, act[k]
         for j in range(G):
-            z[zo + j] = acc[j]
-        for j in range(n_lanes):
-            o[oo + j] = _f(code, acc[j], zero, one, leaky)
+            z[k, j] = acc[j]
+        # The common activations in one branch-free loop over the lanes, which vectorizes.
+        if code == 1:                                                   # logistic
+            for j in range(n_lanes):
+                o[q, j] = _logistic_lanes(acc[j], one)
+        elif code == 0:                                                 # identity
+            for j in range(n_lanes):
+                o[q, j] = acc[j]
+        elif code == 3:                                                 # relu
+            for j in range(n_lanes):
+                o[q, j] = acc[j] if acc[j] > zero else zero
+        else:
+            for j in range(n_lanes):
+                o[q, j] = _f(code, acc[j], zero, one, leaky)
 
 
 @njit(**_INLINE)
-def _backward(G, w, o, z, g, gw, d, dy, act, in_ptr, in_src, out_slot, base, n_lanes, zero, one, leaky):
-    """The seed's three steps: add ∂L/∂w (edge order) into gw, given ∂L/∂ŷ in dy. g: ∂L/∂o per slot."""
-    for s in range(base * G, g.shape[0]):
-        g[s] = zero
-    for k in range(out_slot.shape[0]):              # step 1: the outputs, from the loss
-        so, ko = out_slot[k] * G, k * G
+def _backward(G, w, o, z, g, gw, w1, o1, z1, g1, gw1, d, dy, act, in_ptr, in_src, out_slot, base, n_lanes, zero,
+              one, leaky):
+    """The seed's three steps: add ∂L/∂w (edge order) into gw, given ∂L/∂ŷ in dy. g: ∂L/∂o per slot.
+    w1 … gw1: the same arrays seen flat, for one lane (G = 1)."""
+    for s in range(base, g.shape[0]):
         for j in range(G):
-            g[so + j] = dy[ko + j]
+            g[s, j] = zero
+    for k in range(out_slot.shape[0]):              # step 1: the outputs, from the loss
+        s = out_slot[k]
+        for j in range(G):
+            g[s, j] = dy[k, j]
     for k in range(act.shape[0] - 1, -1, -1):       # step 2: backwards, over every incoming edge
+        q = base + k
         if G == 1:                                  # one lane: the same, with δ in a register
-            dk = g[base + k] * _df(act[k], z[k], o[base + k], zero, one, leaky)
+            dk = g1[q] * _df(act[k], z1[k], o1[q], zero, one, leaky)
             for e in range(in_ptr[k], in_ptr[k + 1]):
                 i = in_src[e]
-                gw[e] += dk * o[i]
+                gw1[e] += dk * o1[i]
                 if i >= base:
-                    g[i] += w[e] * dk
+                    g1[i] += w1[e] * dk
             continue
-        so, zo, code = (base + k) * G, k * G, act[k]
-        for j in range(n_lanes):                    # δ_j = f_j'(z_j)·∂L/∂o_j
-            d[j] = g[so + j] * _df(code, z[zo + j], o[so + j], zero, one, leaky)
+        code = act[k]
+        if code == 1:                               # δ_j = f_j'(z_j)·∂L/∂o_j, the common ones as in _forward
+            for j in range(n_lanes):
+                d[j] = g[q, j] * (o[q, j] * (one - o[q, j]))
+        elif code == 0:
+            for j in range(n_lanes):
+                d[j] = g[q, j] * one
+        elif code == 3:
+            for j in range(n_lanes):
+                d[j] = g[q, j] * (one if z[k, j] > zero else zero)
+        else:
+            for j in range(n_lanes):
+                d[j] = g[q, j] * _df(code, z[k, j], o[q, j], zero, one, leaky)
         for e in range(in_ptr[k], in_ptr[k + 1]):
-            eo, i = e * G, in_src[e]
-            io = i * G
+            i = in_src[e]
             for j in range(G):
-                gw[eo + j] += d[j] * o[io + j]      # step 3: ∂L/∂w_ij = δ_j·o_i
+                gw[e, j] += d[j] * o[i, j]          # step 3: ∂L/∂w_ij = δ_j·o_i
             if i >= base:                           # ∂L/∂o_i = Σ_j w_ij·δ_j (inputs and biases need none)
                 for j in range(G):
-                    g[io + j] += w[eo + j] * d[j]
+                    g[i, j] += w[e, j] * d[j]
+
+
+@njit(**_JIT)
+def _group_width(n, E, n_slots, H, n_out):
+    """How many restarts one thread runs side by side: all n of its chunk, as long as the per-lane
+    arrays (4 per edge, 2 per neuron slot, …) stay within _GROUP_BYTES, and at least LANES.
+    Wide groups make every loop over the lanes long enough to vectorize."""
+    per_lane = 8 * (4 * E + 2 * n_slots + H + n_out + 8)
+    g = min(_GROUP_BYTES // per_lane, _GROUP_MAX)
+    g = max(LANES, (g // LANES) * LANES)
+    return max(1, min(g, n))
 
 
 # -- one thread's share: a chunk of restarts ------------------------------------------------------
-def _make_chunk_function(G):
-    """The loop over a chunk of restarts with G lanes (G is a compile-time constant in it)."""
+def _make_chunk_function(lanes):
+    """The loop over a chunk of restarts: one lane (lanes=1, a compile-time constant), or groups of a
+    width chosen at run time (lanes=0; see _group_width)."""
 
     @njit(**_JIT)
     def chunk(mode, lo, hi, idx, theta, s1, s2, X, Y, perm, batch_size, lr, factors, t0, net, sizes, K, hp64, out,
               yhat):
         """n_epochs epochs for the restarts idx[lo:hi], G at a time; out[r, k] = mean over epoch k's batches
         of the batch loss. perm (n_epochs·N,) holds each epoch's order of the N rows, one after the other;
-        factors (n_epochs·n_batches,) the schedule's factors; the weights stay in registers in between.
+        factors (n_epochs·n_batches,) the schedule's factors; the weights stay in the group's arrays in between.
 
         mode _TRAIN: forward, backward, update. _LOSS: forward and loss only. _FORWARD: forward
         only, the outputs into yhat[r, row]. The last two leave theta and the state untouched.
@@ -239,10 +352,13 @@ def _make_chunk_function(G):
         base = n_in + n_bias
         n_slots = base + H
         dt = theta.dtype
-        w, sa, sb, gw = np.zeros(E * G, dt), np.zeros(E * G, dt), np.zeros(E * G, dt), np.zeros(E * G, dt)
-        o, g = np.zeros(n_slots * G, dt), np.zeros(n_slots * G, dt)  # o_j and ∂L/∂o_j   (slots, G)
-        z, dy = np.zeros(H * G, dt), np.zeros(n_out * G, dt)         # (H, G), (n_out, G)
-        acc, d, eta, a = np.zeros(G, dt), np.zeros(G, dt), np.zeros(G, dt), np.zeros(G, dt)
+        G = lanes if lanes > 0 else _group_width(hi - lo, E, n_slots, H, n_out)
+        w, sa, sb, gw = np.zeros((E, G), dt), np.zeros((E, G), dt), np.zeros((E, G), dt), np.zeros((E, G), dt)
+        o, g = np.zeros((n_slots, G), dt), np.zeros((n_slots, G), dt)  # o_j and ∂L/∂o_j
+        z, dy = np.zeros((H, G), dt), np.zeros((n_out, G), dt)
+        w1, o1, z1, g1, gw1 = w.reshape(E * G), o.reshape(n_slots * G), z.reshape(H * G), g.reshape(n_slots * G), \
+            gw.reshape(E * G)                                          # the same, flat (used when G = 1)
+        acc, d, eta, a, lv = np.zeros(G, dt), np.zeros(G, dt), np.zeros(G, dt), np.zeros(G, dt), np.zeros(G, dt)
         value, total = np.zeros(G), np.zeros(G)                        # sums of losses, in float64
         tmp = np.zeros(1, dt)                                          # rounds a float64 into the dtype
         zero, one, half, two, leaky = K[_ZERO], K[_ONE], K[_HALF], K[_TWO], K[_LEAKY]
@@ -253,23 +369,27 @@ def _make_chunk_function(G):
         n_epochs = out.shape[1]
         N = perm.shape[0] // n_epochs
         n_batches = (N + batch_size - 1) // batch_size
-        for s in range(n_in * G, base * G):
-            o[s] = one                                                 # bias neurons send 1
+        for s in range(n_in, base):
+            for j in range(G):
+                o[s, j] = one                                          # bias neurons send 1
 
         for q0 in range(lo, hi, G):
             n_lanes = min(G, hi - q0)
             # Gather the group's weights and state into (edge, lane) order; padded lanes get zeros.
             for e in range(E):
-                p, eo = in_par[e], e * G
+                p = in_par[e]
                 for j in range(G):
                     r = idx[q0 + j] if j < n_lanes else 0
-                    w[eo + j] = theta[r, p] if j < n_lanes else zero
-                    sa[eo + j] = s1[r, p] if has_a and j < n_lanes else zero
-                    sb[eo + j] = s2[r, p] if has_b and j < n_lanes else zero
-            for s in range(base * G, n_slots * G):
-                o[s] = zero
-            for j in range(G):
-                d[j] = zero
+                    w[e, j] = theta[r, p] if j < n_lanes else zero
+                    sa[e, j] = s1[r, p] if has_a and j < n_lanes else zero
+                    sb[e, j] = s2[r, p] if has_b and j < n_lanes else zero
+            for s in range(base, n_slots):
+                for j in range(G):
+                    o[s, j] = zero
+            for j in range(G):                                         # padded lanes keep zeros here,
+                d[j] = eta[j] = a[j] = zero                            # so their weights stay zero
+                for k in range(n_out):
+                    dy[k, j] = zero
             for ep in range(n_epochs):
                 for j in range(G):
                     total[j] = 0.0
@@ -278,8 +398,9 @@ def _make_chunk_function(G):
                     stop = min(start + batch_size, ep * N + N)
                     tmp[0] = 1.0 / (stop - start)
                     scale = tmp[0]                                         # ∂(batch mean)/∂(one example's loss)
-                    for s in range(E * G):
-                        gw[s] = zero
+                    for e in range(E):
+                        for j in range(G):
+                            gw[e, j] = zero
                     for j in range(G):
                         value[j] = 0.0
                     for i in range(start, stop):
@@ -287,19 +408,22 @@ def _make_chunk_function(G):
                         for k in range(n_in):
                             x = X[row, k]
                             for j in range(G):
-                                o[k * G + j] = x
-                        _forward(G, w, o, z, acc, act, in_ptr, in_src, base, n_lanes, zero, one, leaky)
+                                o[k, j] = x
+                        _forward(G, w, o, z, w1, o1, z1, acc, act, in_ptr, in_src, base, n_lanes, zero, one, leaky)
                         if mode == _FORWARD:
                             for j in range(n_lanes):
                                 for k in range(n_out):
-                                    yhat[idx[q0 + j], row, k] = o[out_slot[k] * G + j]
+                                    yhat[idx[q0 + j], row, k] = o[out_slot[k], j]
                             continue
-                        for j in range(n_lanes):
-                            value[j] += _loss_grad(G, loss_code, o, out_slot, Y, row, scale, dy, j, zero, one,
-                                                   half, two)
+                        if loss_code == 0:                             # squared, on all lanes at once
+                            _squared_lanes(o, out_slot, Y, row, scale, dy, lv, value, n_lanes, zero, two)
+                        else:
+                            for j in range(n_lanes):
+                                value[j] += _loss_grad(loss_code, o, out_slot, Y, row, scale, dy, j, zero, one,
+                                                       half, two)
                         if mode == _TRAIN:
-                            _backward(G, w, o, z, g, gw, d, dy, act, in_ptr, in_src, out_slot, base, n_lanes, zero,
-                                      one, leaky)
+                            _backward(G, w, o, z, g, gw, w1, o1, z1, g1, gw1, d, dy, act, in_ptr, in_src, out_slot,
+                                      base, n_lanes, zero, one, leaky)
                     for j in range(n_lanes):
                         total[j] += value[j] / (stop - start)
                         tmp[0] = lr[idx[q0 + j]] * factors[ep * n_batches + b]
@@ -310,19 +434,17 @@ def _make_chunk_function(G):
                     if opt == SGD:                                         # θ ← θ − η·g
                         for e in range(E):
                             for j in range(G):
-                                w[e * G + j] -= eta[j] * gw[e * G + j]
+                                w[e, j] -= eta[j] * gw[e, j]
                     elif opt == MOMENTUM:                                  # v ← μ·v − η·g ;  θ ← θ + v
                         for e in range(E):
                             for j in range(G):
-                                s = e * G + j
-                                sa[s] = sa[s] * mu - eta[j] * gw[s]
-                                w[s] += sa[s]
+                                sa[e, j] = sa[e, j] * mu - eta[j] * gw[e, j]
+                                w[e, j] += sa[e, j]
                     elif opt == NESTEROV:                              # v ← μ·v − η·g ;  θ ← θ + μ·v − η·g
                         for e in range(E):
                             for j in range(G):
-                                s = e * G + j
-                                sa[s] = sa[s] * mu - eta[j] * gw[s]
-                                w[s] += mu * sa[s] - eta[j] * gw[s]
+                                sa[e, j] = sa[e, j] * mu - eta[j] * gw[e, j]
+                                w[e, j] += mu * sa[e, j] - eta[j] * gw[e, j]
                     elif opt == ADAM:                                  # θ ← θ − (η/c₁)·m / (√(v/c₂) + ε)
                         t_b = t0 + ep * n_batches + b
                         c1 = 1.0 - hp64[0] ** float(t_b + 1)      # c = 1 − βᵗ⁺¹, in float64 like optimizers.py
@@ -333,24 +455,24 @@ def _make_chunk_function(G):
                             a[j] = tmp[0]
                         for e in range(E):
                             for j in range(G):
-                                s = e * G + j
-                                sa[s] = sa[s] * b1 + nb1 * gw[s]           # m ← β₁m + (1−β₁)g
-                                sb[s] = sb[s] * b2 + nb2 * (gw[s] * gw[s])  # v ← β₂v + (1−β₂)g²
-                                w[s] -= a[j] * sa[s] / (math.sqrt(sb[s] / c2) + eps)
+                                sa[e, j] = sa[e, j] * b1 + nb1 * gw[e, j]             # m ← β₁m + (1−β₁)g
+                                sb[e, j] = sb[e, j] * b2 + nb2 * (gw[e, j] * gw[e, j])  # v ← β₂v + (1−β₂)g²
+                                w[e, j] -= a[j] * sa[e, j] / (math.sqrt(sb[e, j] / c2) + eps)
                     else:                                                  # rprop (iRprop−): sa = Δ, sb = previous g
-                        for s in range(E * G):                             # (η unused, as in optimizers.py)
-                            ge = gw[s]
-                            same = ge * sb[s]
-                            if same > zero:
-                                sa[s] = min(sa[s] * eta_plus, step_max)
-                            elif same < zero:
-                                sa[s] = max(sa[s] * eta_minus, step_min)
-                                ge = zero
-                            if ge > zero:
-                                w[s] -= sa[s]
-                            elif ge < zero:
-                                w[s] += sa[s]
-                            sb[s] = ge
+                        for e in range(E):                                 # (η unused, as in optimizers.py)
+                            for j in range(G):
+                                ge = gw[e, j]
+                                same = ge * sb[e, j]
+                                if same > zero:
+                                    sa[e, j] = min(sa[e, j] * eta_plus, step_max)
+                                elif same < zero:
+                                    sa[e, j] = max(sa[e, j] * eta_minus, step_min)
+                                    ge = zero
+                                if ge > zero:
+                                    w[e, j] -= sa[e, j]
+                                elif ge < zero:
+                                    w[e, j] += sa[e, j]
+                                sb[e, j] = ge
                 for j in range(n_lanes):
                     out[idx[q0 + j], ep] = total[j] / n_batches
             for j in range(n_lanes):                                   # scatter back: edges only
@@ -358,18 +480,18 @@ def _make_chunk_function(G):
                 if mode != _TRAIN:
                     continue
                 for e in range(E):
-                    p, s = in_par[e], e * G + j
-                    theta[r, p] = w[s]
+                    p = in_par[e]
+                    theta[r, p] = w[e, j]
                     if has_a:
-                        s1[r, p] = sa[s]
+                        s1[r, p] = sa[e, j]
                     if has_b:
-                        s2[r, p] = sb[s]
+                        s2[r, p] = sb[e, j]
 
     return chunk
 
 
 _chunk_1 = _make_chunk_function(1)
-_chunk_g = _make_chunk_function(LANES)
+_chunk_g = _make_chunk_function(0)
 
 
 @njit(**_INLINE)
