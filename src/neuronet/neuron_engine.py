@@ -561,6 +561,20 @@ def supports(S: Structure, loss: Loss, optimizer: Optimizer) -> tuple[bool, str]
     return True, ""
 
 
+def kernel_constants(o: Optimizer, dtype) -> tuple[int, np.ndarray, np.ndarray, tuple[str, ...]]:
+    """What a compiled kernel needs to know of an optimizer: its code, the constants K (in the engine's
+    dtype, so float32 arithmetic stays float32), β₁ and β₂ in float64, and the names of its state arrays."""
+    if o.name == "sgd":
+        code = (NESTEROV if o.nesterov else MOMENTUM) if o.momentum else SGD
+    else:
+        code = ADAM if o.name == "adam" else RPROP
+    consts = [0.0, 1.0, 0.5, 2.0, activations.LEAKY_SLOPE, o.momentum, o.beta1, o.beta2, o.eps, o.eta_plus,
+              o.eta_minus, o.step_max, o.step_min, 1 - o.beta1, 1 - o.beta2]
+    keys = {SGD: (), MOMENTUM: ("velocity",), NESTEROV: ("velocity",), ADAM: ("m", "v"),
+            RPROP: ("delta", "prev")}[code]
+    return code, np.array(consts, dtype=np.float64).astype(dtype), np.array([o.beta1, o.beta2]), keys
+
+
 class NeuronEngine:
     """Forward, backward and update fused per neuron and per example, for R restarts in parallel.
 
@@ -614,19 +628,9 @@ class NeuronEngine:
         self.in_par = np.array(par, dtype=np.int64)                                      # (E,)
         self.out_slot = np.array([slot[j] for j in S.outputs], dtype=np.int64)           # (n_out,)
         self.n_in, self.n_bias = len(S.inputs), len(S.biases)
-        o = optimizer
-        if o.name == "sgd":
-            self.opt = (NESTEROV if o.nesterov else MOMENTUM) if o.momentum else SGD
-        else:
-            self.opt = ADAM if o.name == "adam" else RPROP
+        self.opt, self.K, self.hp64, self._state_keys = kernel_constants(optimizer, self.dtype)
         self._net = (self.act, self.in_ptr, self.in_src, self.in_par, self.out_slot)
         self._sizes = (self.n_in, self.n_bias, int(loss.code), self.opt)
-        consts = [0.0, 1.0, 0.5, 2.0, activations.LEAKY_SLOPE, o.momentum, o.beta1, o.beta2, o.eps, o.eta_plus,
-                  o.eta_minus, o.step_max, o.step_min, 1 - o.beta1, 1 - o.beta2]
-        self.K = np.array(consts, dtype=np.float64).astype(self.dtype)
-        self.hp64 = np.array([o.beta1, o.beta2], dtype=np.float64)
-        self._state_keys = {SGD: (), MOMENTUM: ("velocity",), NESTEROV: ("velocity",), ADAM: ("m", "v"),
-                            RPROP: ("delta", "prev")}[self.opt]
         self._dummy = np.zeros((1, 1), dtype=self.dtype)          # an unused state or target array
         self._dummy3 = np.zeros((1, 1, 1), dtype=self.dtype)      # an unused yhat
         self._aranges: dict[int, np.ndarray] = {}

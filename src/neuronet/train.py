@@ -51,14 +51,66 @@ CHECKPOINT_VERSION = 1
 
 # -- the matrix engine: one epoch over all active restarts -----------------------------------
 class MatrixEngine:
-    """Levels × blocks with NumPy/BLAS; best for wide layers and large batches."""
+    """Levels × blocks with NumPy/BLAS; best for wide layers and large batches.
+
+    For a layered, fully connected network (``dense_kernel.plain_layers``) the epochs run as one
+    compiled call (``dense_kernel.run_epochs``: the same products through BLAS, the element-wise
+    work fused, no per-batch Python); ``compiled=False`` keeps every epoch on the NumPy path.
+    """
 
     name = "matrix"
 
-    def __init__(self, S: Structure, loss, optimizer, dtype):
+    def __init__(self, S: Structure, loss, optimizer, dtype, compiled: bool = True):
         self.S, self.lossf, self.opt, self.dtype = S, loss, optimizer, dtype
+        self._layers = None
+        if compiled:
+            from . import dense_kernel, neuron_engine  # noqa: PLC0415 (numba is imported only when needed)
+
+            self._layers = dense_kernel.plain_layers(S)
+            if self._layers is not None and neuron_engine.supports(S, loss, optimizer)[0]:
+                self._code, self._K, self._hp64, self._keys = neuron_engine.kernel_constants(
+                    optimizer, np.dtype(dtype))
+                self._run = dense_kernel.run_epochs
+            else:
+                self._layers = None
+
+    @property
+    def compiled(self) -> bool:
+        """Whether epochs run as one compiled call (a layered, fully connected network)."""
+        return self._layers is not None
+
+    def _compiled_epochs(self, theta, state, X, Y, perms, batch_size, lr, factors, t0):
+        """The compiled path, or None when the arrays are not what it takes (then NumPy runs)."""
+        dt = np.dtype(self.dtype)
+        arrays = [theta, X, Y] + [state.get(k) for k in self._keys]
+        if not all(isinstance(a, np.ndarray) and a.dtype == dt and a.flags.c_contiguous and a.flags.writeable
+                   for a in arrays) or theta.ndim != 2 or any(state[k].shape != theta.shape for k in self._keys):
+            return None
+        dummy = np.zeros((1, 1), dt)
+        s1 = state[self._keys[0]] if self._keys else dummy
+        s2 = state[self._keys[1]] if len(self._keys) > 1 else dummy
+        N = X.shape[0]
+        full = batch_size >= N
+        K = perms.shape[0]
+        out = np.zeros((theta.shape[0], K))
+        perm = np.ascontiguousarray(perms, dtype=np.int64).reshape(-1)
+        if not full and (perm.min(initial=0) < 0 or perm.max(initial=0) >= N):
+            raise DataError(f"perm must hold row indices in 0…{N - 1}; received values from {perm.min()} to "
+                            f"{perm.max()}.")
+        self._run(theta, s1, s2, X, Y, perm, full, min(int(batch_size), N),
+                  np.ascontiguousarray(lr, dtype=np.float64), np.ascontiguousarray(factors, np.float64).reshape(-1),
+                  int(t0), self._layers, int(self.lossf.code), self._code, self._K, self._hp64, out)
+        return out
 
     def epoch(self, theta, state, X, Y, perm, batch_size, lr, factors, t0, active=None):
+        if self._layers is not None:
+            out = self._compiled_epochs(theta, state, X, Y, np.asarray(perm)[None], batch_size, lr,
+                                        np.asarray(factors)[None], t0)
+            if out is not None:
+                return out[:, 0]
+        return self._numpy_epoch(theta, state, X, Y, perm, batch_size, lr, factors, t0)
+
+    def _numpy_epoch(self, theta, state, X, Y, perm, batch_size, lr, factors, t0):
         N = X.shape[0]
         n_batches = len(factors)
         total = np.zeros(theta.shape[0])
@@ -79,9 +131,13 @@ class MatrixEngine:
 
     def epochs(self, theta, state, X, Y, perms, batch_size, lr, factors, t0, active=None):
         """K epochs: perms (K, N), factors (K, n_batches) -> (R, K) mean batch losses."""
+        if self._layers is not None:
+            out = self._compiled_epochs(theta, state, X, Y, perms, batch_size, lr, factors, t0)
+            if out is not None:
+                return out
         n_batches = factors.shape[1]
-        return np.stack([self.epoch(theta, state, X, Y, perms[k], batch_size, lr, factors[k], t0 + k * n_batches)
-                         for k in range(perms.shape[0])], axis=1)
+        return np.stack([self._numpy_epoch(theta, state, X, Y, perms[k], batch_size, lr, factors[k],
+                                           t0 + k * n_batches) for k in range(perms.shape[0])], axis=1)
 
     def loss(self, theta, X, Y):
         return self.lossf.value(forward(self.S, theta, X).yhat, Y).mean(axis=-1).astype(np.float64)

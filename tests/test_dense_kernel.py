@@ -1,0 +1,132 @@
+"""The compiled epoch loop of the matrix engine (layered, fully connected networks) against its NumPy path.
+
+Both run the same epochs from the same weights; the trajectories must agree to 1e-10 in float64
+(weights, optimizer state, reported losses), for every activation, loss and optimizer, minibatches
+with a short last batch, the full batch, and several restarts.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import neuronet as nn
+from neuronet import dense_kernel, initializers, losses, optimizers
+from neuronet.train import MatrixEngine
+
+TOL = 1e-10
+
+
+def data(N, n_in, n_out, seed, kind="real"):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(N, n_in))
+    if kind == "classes":
+        Y = np.eye(n_out)[rng.integers(0, n_out, N)]
+    elif kind == "binary":
+        Y = (rng.random((N, n_out)) < 0.5).astype(float)
+    else:
+        Y = rng.normal(size=(N, n_out))
+    return X, Y
+
+
+def run_both(net, X, Y, loss="squared", optimizer="sgd", batch_size=4, R=3, epochs=4, step=0.05, seed=0,
+             dtype=np.float64, **opt_options):
+    S = net.structure
+    lo = losses.get(loss)
+    opt = optimizers.get(optimizer, **opt_options)
+    X = np.ascontiguousarray(X, dtype=dtype)
+    Y = np.ascontiguousarray(Y, dtype=dtype)
+    N = X.shape[0]
+    bs = min(batch_size or N, N)
+    n_batches = math.ceil(N / bs)
+    rng = np.random.default_rng(seed)
+    theta0 = initializers.draw(S, R, rng, "uniform", dtype=dtype)
+    lr = rng.uniform(0.5, 1.5, size=R) * step
+    perms = np.stack([np.random.default_rng(seed + k).permutation(N) for k in range(epochs)])
+    factors = 1.0 / (1.0 + 0.1 * np.arange(epochs * n_batches).reshape(epochs, n_batches))
+    runs = []
+    for compiled in (False, True):
+        eng = MatrixEngine(S, lo, opt, dtype, compiled=compiled)
+        assert eng.compiled == compiled
+        theta = theta0.copy()
+        state = opt.init_state(R, S.P, dtype, lr if opt.name == "rprop" else None)
+        hist = eng.epochs(theta, state, X, Y, perms, bs, lr, factors, 3)
+        runs.append((theta, state, hist))
+    return runs
+
+
+def assert_same(runs, tol=TOL, rtol=0.0):
+    (t_a, s_a, h_a), (t_b, s_b, h_b) = runs
+    assert np.all(np.abs(t_a - t_b) <= tol + rtol * np.maximum(np.abs(t_a), 1)), np.abs(t_a - t_b).max()
+    for k in s_a:
+        assert np.all(np.abs(s_a[k] - s_b[k]) <= tol + rtol * np.maximum(np.abs(s_a[k]), 1)), k
+    assert np.all(np.abs(h_a - h_b) <= tol + rtol * np.maximum(np.abs(h_a), 1))
+
+
+@pytest.mark.parametrize("optimizer, options, step", [("sgd", {}, 0.05), ("sgd", {"momentum": 0.9}, 0.05),
+                                                       ("nesterov", {}, 0.05), ("adam", {}, 0.01)])
+@pytest.mark.parametrize("batch_size", [1, 4, None])
+def test_optimizers_and_batches_match_numpy(optimizer, options, step, batch_size):
+    X, Y = data(11, 3, 2, seed=1)                       # 11 rows: batches of 4 leave a short last one
+    net = nn.mlp([3, 5, 4, 2], hidden="tanh", seed=0)
+    assert_same(run_both(net, X, Y, optimizer=optimizer, batch_size=batch_size, step=step, **options))
+
+
+def test_rprop_full_batch_matches_numpy():
+    X, Y = data(12, 2, 1, seed=2)
+    net = nn.mlp([2, 4, 1], hidden="logistic", seed=0)
+    assert_same(run_both(net, X, Y, optimizer="rprop", batch_size=None, step=0.01, epochs=6))
+
+
+@pytest.mark.parametrize("hidden", ["identity", "logistic", "tanh", "relu", "leaky_relu", "softplus", "elu"])
+def test_every_activation_matches_numpy(hidden):
+    X, Y = data(10, 2, 1, seed=3)
+    net = nn.mlp([2, 6, 3, 1], hidden=hidden, seed=1)
+    assert_same(run_both(net, X, Y, batch_size=3, R=2))
+
+
+@pytest.mark.parametrize("loss, kind, output", [("squared", "real", "identity"), ("absolute", "real", "identity"),
+                                                ("huber", "real", "identity"), ("cross_entropy", "classes", "identity"),
+                                                ("binary_cross_entropy", "binary", "identity")])
+def test_every_loss_matches_numpy(loss, kind, output):
+    X, Y = data(9, 3, 3, seed=4, kind=kind)
+    net = nn.mlp([3, 4, 3], hidden="relu", output=output, seed=2)
+    assert_same(run_both(net, X, Y, loss=loss, batch_size=4, optimizer="adam", step=0.01))
+
+
+def test_float32_matches_to_float32_precision():
+    X, Y = data(16, 4, 3, seed=5, kind="classes")
+    net = nn.mlp([4, 8, 3], hidden="relu", seed=0, dtype="float32")
+    runs = run_both(net, X, Y, loss="cross_entropy", optimizer="adam", step=0.01, batch_size=5, dtype=np.float32)
+    assert runs[1][0].dtype == np.float32
+    assert_same(runs, tol=1e-5, rtol=1e-4)
+
+
+def test_only_plain_layered_networks_are_compiled():
+    assert dense_kernel.plain_layers(nn.mlp([2, 3, 1]).structure) is not None
+    g = nn.Graph()
+    x, b = g.input(), g.bias()
+    h, y = g.neuron("tanh"), g.output("identity")
+    for i, j in [(x, h), (b, h), (h, y), (x, y), (b, y)]:            # a skip connection x → y
+        g.connect(i, j)
+    skip = g.build(seed=0)
+    assert dense_kernel.plain_layers(skip.structure) is None
+    eng = MatrixEngine(skip.structure, losses.get("squared"), optimizers.get("sgd"), np.float64)
+    assert not eng.compiled                                            # … and trains on the NumPy path
+    r = nn.train(skip, [[0.0], [1.0]], [0.0, 1.0], epochs=3, engine="matrix")
+    assert np.isfinite(r.losses).all()
+
+
+def test_train_uses_it_and_gives_the_numpy_result(monkeypatch):
+    X, Y = data(40, 2, 1, seed=6)
+    net = nn.mlp([2, 8, 1], hidden="tanh", seed=0)
+    kw = dict(epochs=15, batch_size=8, restarts=3, seed=0, engine="matrix", optimizer="adam", step_size=0.01)
+    fast = nn.train(net, X, Y, **kw)
+    original = MatrixEngine.__init__
+    monkeypatch.setattr(MatrixEngine, "__init__",
+                        lambda self, *a, **k: original(self, *a, **{**k, "compiled": False}))
+    slow = nn.train(net, X, Y, **kw)
+    np.testing.assert_allclose(fast.theta, slow.theta, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(fast.history, slow.history, rtol=1e-10)
