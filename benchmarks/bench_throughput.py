@@ -1,13 +1,27 @@
 """Throughput of the matrix engine against the machine's own matrix-multiply peak.
 
-A 256-512-512-1 relu network, a batch of 256: (1) forward + gradient, (2) one SGD step
-through ``nn.train``'s engine, reported as GFLOP/s of the network over GFLOP/s of a
-plain NumPy matmul measured in the same run. Aim: ≥ 0.85 in float32 and float64.
+A 256-512-512-1 relu network, a batch of 256: (1) forward + gradient (``backprop.loss_and_gradient``,
+the NumPy path), (2) one SGD step through ``nn.train``'s engine (the compiled epoch loop for a
+layered network), (3) the network's matrix products alone in bare BLAS (the ceiling for these
+shapes), each as GFLOP/s of the network over GFLOP/s of a plain NumPy matmul (256×512 @ 512×512).
+The machine's speed drifts on a shared host, so the four are timed in interleaved rounds, and each
+round's ratio uses the matmul of the same round; printed: the median ratio over the rounds and
+its range. Aim: ≥ 0.85 in float32 and float64.
 
-    python benchmarks/bench_throughput.py
+The compiled engine's products run in the BLAS that numba calls (SciPy's OpenBLAS), NumPy's in
+NumPy's own: two thread pools. After a call, OpenBLAS's threads spin for a while waiting for more
+work, and a product in the other library started then shares the two cores with them (measured:
+a 3.9 ms step takes 16 ms right after a NumPy matmul). Each block of timings therefore starts after
+a pause, when the other pool has gone to sleep.
+
+    python benchmarks/bench_throughput.py [--rounds 15]
 """
 
 from __future__ import annotations
+
+import argparse
+import statistics
+import time
 
 import numpy as np
 
@@ -16,7 +30,7 @@ from neuronet import losses, optimizers
 from neuronet.backprop import loss_and_gradient
 from neuronet.train import MatrixEngine
 
-from _common import machine, matmul_gflops, median_time
+from _common import machine, median_time
 
 SIZES = [256, 512, 512, 1]
 B = 256
@@ -45,9 +59,12 @@ def same_products(dt):
 
 
 def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=15)
+    args = ap.parse_args()
     print(machine())
     flops = network_flops(SIZES, B)
-    rows = []
+    print(f"{'dtype':8} {'what':30} {'ms':>7} {'GFLOP/s':>8} {'matmul':>8} {'ratio':>6} {'range':>11}")
     for dt in ("float32", "float64"):
         net = nn.mlp(SIZES, hidden="relu", seed=0, dtype=dt)
         rng = np.random.default_rng(0)
@@ -56,22 +73,28 @@ def main():
         S, lo = net.structure, losses.get("squared")
         theta = np.array(net.theta)[None].copy()
         grad = np.empty_like(theta)
-        peak = matmul_gflops(dt)
-        t_grad = median_time(lambda: loss_and_gradient(S, theta, X, Y, lo, grad=grad), repeats=30, warmup=3)
         eng = MatrixEngine(S, lo, optimizers.get("sgd"), theta.dtype.type)
-        perm = np.arange(B)
-        lr, fac = np.array([1e-4]), np.ones(1)
-        t_step = median_time(lambda: eng.epoch(theta, {}, X, Y, perm, B, lr, fac, 0), repeats=30, warmup=3)
-        t_blas = median_time(same_products(dt), repeats=30, warmup=3)
-        peak2 = matmul_gflops(dt)                                   # again, to bracket the noise
-        peak = max(peak, peak2)
-        for what, t in (("forward + gradient", t_grad), ("SGD step (train engine)", t_step),
-                        ("the same products, BLAS only", t_blas)):
-            g = flops / t / 1e9
-            rows.append((dt, what, t * 1e3, g, peak, g / peak))
-    print(f"{'dtype':8} {'what':26} {'ms':>7} {'GFLOP/s':>8} {'matmul':>8} {'ratio':>6}")
-    for dt, what, ms, g, peak, ratio in rows:
-        print(f"{dt:8} {what:26} {ms:7.2f} {g:8.1f} {peak:8.1f} {ratio:6.2f}")
+        assert eng.compiled
+        perm, lr, fac = np.arange(B), np.array([1e-4]), np.ones(1)
+        ra = rng.standard_normal((256, 512)).astype(dt)
+        rb = rng.standard_normal((512, 512)).astype(dt)
+        jobs = {"matmul": lambda: ra @ rb,
+                "forward + gradient (NumPy)": lambda: loss_and_gradient(S, theta, X, Y, lo, grad=grad),
+                "SGD step (train engine)": lambda: eng.epoch(theta, {}, X, Y, perm, B, lr, fac, 0),
+                "the same products, BLAS only": same_products(dt)}
+        times = {k: [] for k in jobs}
+        for fn in jobs.values():
+            median_time(fn, repeats=3, warmup=3)
+        for _ in range(args.rounds):
+            for k, fn in jobs.items():
+                time.sleep(0.3)        # let the other BLAS's threads stop spinning (see the note above)
+                times[k].append(median_time(fn, repeats=7 if k == "matmul" else 5, warmup=2))
+        peak = [2.0 * 256 * 512 * 512 / t / 1e9 for t in times["matmul"]]
+        for k in list(jobs)[1:]:
+            ratios = [flops / t / 1e9 / p for t, p in zip(times[k], peak)]
+            t = statistics.median(times[k])
+            print(f"{dt:8} {k:30} {t * 1e3:7.2f} {flops / t / 1e9:8.1f} {statistics.median(peak):8.1f} "
+                  f"{statistics.median(ratios):6.2f} {min(ratios):5.2f}–{max(ratios):4.2f}")
 
 
 if __name__ == "__main__":

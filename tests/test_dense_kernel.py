@@ -47,9 +47,11 @@ def run_both(net, X, Y, loss="squared", optimizer="sgd", batch_size=4, R=3, epoc
     perms = np.stack([np.random.default_rng(seed + k).permutation(N) for k in range(epochs)])
     factors = 1.0 / (1.0 + 0.1 * np.arange(epochs * n_batches).reshape(epochs, n_batches))
     runs = []
-    for compiled in (False, True):
-        eng = MatrixEngine(S, lo, opt, dtype, compiled=compiled)
-        assert eng.compiled == compiled
+    for variant in ("numpy", "compiled", "large"):
+        eng = MatrixEngine(S, lo, opt, dtype, compiled=variant != "numpy")
+        assert eng.compiled == (variant != "numpy")
+        if variant == "large":                      # the loop for large layers: products in NumPy's BLAS
+            eng._small_work = -1
         theta = theta0.copy()
         state = opt.init_state(R, S.P, dtype, lr if opt.name == "rprop" else None)
         hist = eng.epochs(theta, state, X, Y, perms, bs, lr, factors, 3)
@@ -58,7 +60,13 @@ def run_both(net, X, Y, loss="squared", optimizer="sgd", batch_size=4, R=3, epoc
 
 
 def assert_same(runs, tol=TOL, rtol=0.0):
-    (t_a, s_a, h_a), (t_b, s_b, h_b) = runs
+    """The NumPy path's run against each compiled variant's."""
+    for other in runs[1:]:
+        assert_pair(runs[0], other, tol, rtol)
+
+
+def assert_pair(a, b, tol, rtol):
+    (t_a, s_a, h_a), (t_b, s_b, h_b) = a, b
     assert np.all(np.abs(t_a - t_b) <= tol + rtol * np.maximum(np.abs(t_a), 1)), np.abs(t_a - t_b).max()
     for k in s_a:
         assert np.all(np.abs(s_a[k] - s_b[k]) <= tol + rtol * np.maximum(np.abs(s_a[k]), 1)), k

@@ -29,7 +29,7 @@ from numba import njit
 
 from .neuron_engine import (_B1, _B2, _EPS, _ETA_MINUS, _ETA_PLUS, _HALF, _JIT, _LEAKY, _MU,
                             _ONE, _ONE_MINUS_B1, _ONE_MINUS_B2, _STEP_MAX, _STEP_MIN, _TWO, _ZERO, ADAM, MOMENTUM,
-                            NESTEROV, RPROP, SGD, _df, _f, _loss_grad)
+                            NESTEROV, RPROP, SGD, _INLINE, _df, _f, _logistic_lanes, _loss_grad)
 from .structure import BIAS, Structure
 
 # Columns of the layer table (one row per level t = 1…L).
@@ -49,10 +49,144 @@ def plain_layers(S: Structure) -> np.ndarray | None:
             return None
         dense, bias = lev.blocks
         if (dense.src != t - 1 or dense.mask is not None or bias.src != BIAS or bias.shape[0] != 1
-                or bias.mask is not None):
-            return None
+                or bias.mask is not None or bias.offset != dense.offset + dense.size):
+            return None                                  # (each level's W then b: one range of theta)
         rows.append((dense.offset, bias.offset, dense.shape[0], dense.shape[1], lev.segments[0][0].code))
-    return np.array(rows, dtype=np.int64)
+    table = np.array(rows, dtype=np.int64)
+    ends = table[:, _B_OFF] + table[:, _N_T]
+    if table[0, _W_OFF] != 0 or ends[-1] != S.P or np.any(table[1:, _W_OFF] != ends[:-1]):
+        return None                                      # the levels' ranges must tile theta
+    return table
+
+
+# The element-wise passes, one per level and direction, with the activation chosen outside the
+# loops: the common ones then run as branch-free loops that the compiler vectorizes.
+@njit(**_INLINE)
+def _bias_and_activation(Z, A, b, code, K):
+    """Z += b (each row), A = f(Z): one pass."""
+    zero, one, leaky = K[_ZERO], K[_ONE], K[_LEAKY]
+    nb, n_t = Z.shape
+    if code == 3:                                                          # relu
+        for i in range(nb):
+            for c in range(n_t):
+                z = Z[i, c] + b[c]
+                Z[i, c] = z
+                A[i, c] = z if z > zero else zero
+    elif code == 0:                                                        # identity
+        for i in range(nb):
+            for c in range(n_t):
+                z = Z[i, c] + b[c]
+                Z[i, c] = z
+                A[i, c] = z
+    elif code == 1:                                                        # logistic
+        for i in range(nb):
+            for c in range(n_t):
+                z = Z[i, c] + b[c]
+                Z[i, c] = z
+                A[i, c] = _logistic_lanes(z, one)
+    else:
+        for i in range(nb):
+            for c in range(n_t):
+                z = Z[i, c] + b[c]
+                Z[i, c] = z
+                A[i, c] = _f(code, z, zero, one, leaky)
+
+
+@njit(**_INLINE)
+def _delta_and_bias_gradient(D, Z, A, gb, code, K):
+    """D = f'(Z)·D (∂L/∂A into δ), and gb = the column sums of δ: one pass."""
+    zero, one, leaky = K[_ZERO], K[_ONE], K[_LEAKY]
+    nb, n_t = D.shape
+    for c in range(n_t):
+        gb[c] = zero
+    if code == 3:                                                          # relu
+        for i in range(nb):
+            for c in range(n_t):
+                d = D[i, c] * (one if Z[i, c] > zero else zero)
+                D[i, c] = d
+                gb[c] += d
+    elif code == 0:                                                        # identity
+        for i in range(nb):
+            for c in range(n_t):
+                gb[c] += D[i, c]
+    elif code == 1:                                                        # logistic
+        for i in range(nb):
+            for c in range(n_t):
+                d = D[i, c] * (A[i, c] * (one - A[i, c]))
+                D[i, c] = d
+                gb[c] += d
+    elif code == 2:                                                        # tanh
+        for i in range(nb):
+            for c in range(n_t):
+                d = D[i, c] * (one - A[i, c] * A[i, c])
+                D[i, c] = d
+                gb[c] += d
+    else:
+        for i in range(nb):
+            for c in range(n_t):
+                d = D[i, c] * _df(code, Z[i, c], A[i, c], zero, one, leaky)
+                D[i, c] = d
+                gb[c] += d
+
+
+@njit(**_INLINE)
+def _batch_loss(loss_code, Yhat, Y, perm, first, full, D, K):
+    """The batch's mean loss (float64), and scale·∂loss/∂ŷ into D (nb, n_out), scale = 1/nb. Row i of the
+    batch is the data's row perm[first + i], or i itself when ``full``."""
+    nb = Yhat.shape[0]
+    zero, one, half, two = K[_ZERO], K[_ONE], K[_HALF], K[_TWO]
+    tmp = np.empty(1, Yhat.dtype)
+    tmp[0] = 1.0 / nb
+    scale = tmp[0]
+    out_slot = np.arange(Yhat.shape[1])
+    value = zero
+    for i in range(nb):
+        row = i if full else perm[first + i]
+        value += _loss_grad(loss_code, Yhat.T, out_slot, Y, row, scale, D.T, i, zero, one, half, two)
+    return value * (1.0 / nb)
+
+
+@njit(**_INLINE)
+def _update(opt, w, grad, s1, s2, r, lo, hi, eta, a, inv_c2, K):
+    """One update of w[lo:hi] (restart r's theta) by the rule ``opt``: optimizers.py's arithmetic, in its order.
+    eta: the step size; a = η/c₁ and inv_c2 = 1/c₂ (Adam's bias corrections)."""
+    zero = K[_ZERO]
+    if opt == SGD:                                                         # θ ← θ − η·g
+        for p in range(lo, hi):
+            w[p] -= eta * grad[p]
+    elif opt == MOMENTUM or opt == NESTEROV:                               # v ← μ·v − η·g
+        mu, v = K[_MU], s1[r]
+        for p in range(lo, hi):
+            g = eta * grad[p]
+            v[p] = v[p] * mu - g
+            if opt == NESTEROV:
+                w[p] += mu * v[p] - g                                      # θ ← θ + μ·v − η·g
+            else:
+                w[p] += v[p]                                               # θ ← θ + v
+    elif opt == ADAM:                                                      # θ ← θ − (η/c₁)·m / (√(v/c₂) + ε)
+        b1, b2, nb1, nb2, eps = K[_B1], K[_B2], K[_ONE_MINUS_B1], K[_ONE_MINUS_B2], K[_EPS]
+        m, v = s1[r], s2[r]
+        for p in range(lo, hi):
+            g = grad[p]
+            m[p] = m[p] * b1 + g * nb1
+            v[p] = v[p] * b2 + (g * g) * nb2
+            w[p] -= (m[p] / (math.sqrt(v[p] * inv_c2) + eps)) * a
+    else:                                                                  # rprop (iRprop−): Δ, previous g
+        eta_plus, eta_minus, step_max, step_min = K[_ETA_PLUS], K[_ETA_MINUS], K[_STEP_MAX], K[_STEP_MIN]
+        delta, prev = s1[r], s2[r]
+        for p in range(lo, hi):
+            g = grad[p]
+            same = g * prev[p]
+            if same > zero:
+                delta[p] = min(delta[p] * eta_plus, step_max)
+            elif same < zero:
+                delta[p] = max(delta[p] * eta_minus, step_min)
+                g = zero
+            if g > zero:
+                w[p] -= delta[p]
+            elif g < zero:
+                w[p] += delta[p]
+            prev[p] = g
 
 
 @njit(**_JIT)
@@ -63,14 +197,10 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
     in their order, as the NumPy engine does); factors (K·n_batches,): the schedule's factors."""
     R = theta.shape[0]
     N, n_in = X.shape
-    n_out = Y.shape[1]
     L = layers.shape[0]
     n_epochs = out.shape[1]
     n_batches = (N + batch_size - 1) // batch_size
     dt = theta.dtype
-    zero, one, half, two, leaky = K[_ZERO], K[_ONE], K[_HALF], K[_TWO], K[_LEAKY]
-    mu, b1, b2, nb1, nb2, eps = K[_MU], K[_B1], K[_B2], K[_ONE_MINUS_B1], K[_ONE_MINUS_B2], K[_EPS]
-    eta_plus, eta_minus, step_max, step_min = K[_ETA_PLUS], K[_ETA_MINUS], K[_STEP_MAX], K[_STEP_MIN]
     # Buffers for the largest batch: every level's Z and A (= f(Z)), its δ, and ∂L/∂A of the level below.
     width = 0
     for t in range(L):
@@ -79,9 +209,7 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
         np.empty(batch_size * width, dt)
     xb = np.empty(batch_size * n_in, dt)
     grad = np.zeros(theta.shape[1], dt)
-    out_slot = np.arange(n_out)
     tmp = np.zeros(1, dt)                                                  # rounds a float64 into the dtype
-    P = theta.shape[1]
     for r in range(R):
         w = theta[r]
         for ep in range(n_epochs):
@@ -106,25 +234,23 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
                     Z = zbuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
                     A = abuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
                     np.dot(a_prev, W, Z)
-                    for i in range(nb):
-                        for c in range(n_t):
-                            z = Z[i, c] + w[bo + c]
-                            Z[i, c] = z
-                            A[i, c] = _f(code, z, zero, one, leaky)
+                    _bias_and_activation(Z, A, w[bo:bo + n_t], code, K)
                     a_prev = A
                     off += n_t
                 # -- the loss and ∂L/∂ŷ of the batch mean, into the output level's δ buffer
                 n_t = layers[L - 1, _N_T]
                 off -= n_t
                 D = dbuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
-                tmp[0] = 1.0 / nb
-                scale = tmp[0]
-                value = zero
-                for i in range(nb):
-                    row = i if full else perm[ep * N + start + i]
-                    value += _loss_grad(loss_code, a_prev.T, out_slot, Y, row, scale, D.T, i, zero, one, half,
-                                        two)
-                total += value * (1.0 / nb)
+                total += _batch_loss(loss_code, a_prev, Y, perm, ep * N + start, full, D, K)
+                # the update's step size (and Adam's bias corrections)
+                tmp[0] = lr[r] * factors[ep * n_batches + b]
+                eta = tmp[0]
+                t_b = t0 + ep * n_batches + b
+                c1 = 1.0 - hp64[0] ** float(t_b + 1)
+                tmp[0] = 1.0 / (1.0 - hp64[1] ** float(t_b + 1))
+                inv_c2 = tmp[0]
+                tmp[0] = eta / c1
+                a = tmp[0]
                 # -- backward, level by level: δ_t = f_t'(Z_t)·∂L/∂A_t, then ∂L/∂W_t, ∂L/∂b_t, ∂L/∂A_{t-1}
                 for t in range(L - 1, -1, -1):
                     wo, bo, n_s, n_t, code = layers[t, 0], layers[t, 1], layers[t, 2], layers[t, 3], layers[t, 4]
@@ -132,14 +258,7 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
                     Z = zbuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
                     A = abuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
                     D = dbuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
-                    gb = grad[bo:bo + n_t]
-                    for c in range(n_t):
-                        gb[c] = zero
-                    for i in range(nb):
-                        for c in range(n_t):
-                            d = D[i, c] * _df(code, Z[i, c], A[i, c], zero, one, leaky)
-                            D[i, c] = d
-                            gb[c] += d
+                    _delta_and_bias_gradient(D, Z, A, grad[bo:bo + n_t], code, K)
                     if t > 0:
                         off_prev = off - layers[t - 1, _N_T]
                         a_in = abuf[off_prev * batch_size:off_prev * batch_size + nb * n_s].reshape(nb, n_s)
@@ -158,50 +277,101 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
                                     Dp[i, c] = D[i, 0] * W[c, 0]
                         else:
                             np.dot(D, W.T, Dp)
-                        off = off_prev
-                # -- one update of the restart's weights: the rules of optimizers.py, in their order
-                tmp[0] = lr[r] * factors[ep * n_batches + b]
-                eta = tmp[0]
-                if opt == SGD:                                             # θ ← θ − η·g
-                    for p in range(P):
-                        w[p] -= eta * grad[p]
-                elif opt == MOMENTUM or opt == NESTEROV:                   # v ← μ·v − η·g
-                    v = s1[r]
-                    for p in range(P):
-                        g = eta * grad[p]
-                        v[p] = v[p] * mu - g
-                        if opt == NESTEROV:
-                            w[p] += mu * v[p] - g                          # θ ← θ + μ·v − η·g
+                    if t > 0:
+                        off = off - layers[t - 1, _N_T]
+                _update(opt, w, grad, s1, s2, r, 0, w.shape[0], eta, a, inv_c2, K)   # all of theta at once
+            out[r, ep] = total / n_batches
+    return 0
+
+
+# -- the same loop driven from Python, for large layers -----------------------------------------
+# numba's np.dot calls SciPy's BLAS, NumPy calls its own: two OpenBLAS thread pools. After a call,
+# a pool's threads spin for a while waiting for more work, and a product in the other library
+# started then shares the cores with them (measured on 2 cores: a 3.9 ms training step took 16 ms
+# right after a NumPy matmul). Small products run on one thread and never meet that; for large
+# layers the per-batch Python costs nothing next to the products, so there the loop below runs the
+# products in NumPy's BLAS, with the same compiled element-wise passes and update, and everything
+# around training (forward, loss, prediction) stays in one pool.
+SMALL_BATCH_WORK = 1 << 20   # multiply-adds per batch up to which the whole loop runs compiled
+
+
+@njit(**_JIT)
+def bias_activation(Z, A, b, code, K):
+    _bias_and_activation(Z, A, b, code, K)
+
+
+@njit(**_JIT)
+def delta_bias_gradient(D, Z, A, gb, code, K):
+    _delta_and_bias_gradient(D, Z, A, gb, code, K)
+
+
+@njit(**_JIT)
+def batch_loss(loss_code, Yhat, Y, perm, first, full, D, K):
+    return _batch_loss(loss_code, Yhat, Y, perm, first, full, D, K)
+
+
+@njit(**_JIT)
+def update(opt, w, grad, s1, s2, r, lo, hi, eta, a, inv_c2, K):
+    _update(opt, w, grad, s1, s2, r, lo, hi, eta, a, inv_c2, K)
+
+
+def numpy_blas_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, layers, loss_code, opt, K,
+                      hp64, out):
+    """run_epochs with the products in NumPy's BLAS (same arguments, same arithmetic)."""
+    R, P = theta.shape
+    N, n_in = X.shape
+    dt = theta.dtype.type
+    n_epochs = out.shape[1]
+    n_batches = -(-N // batch_size)
+    table = [tuple(int(v) for v in row) for row in layers]
+    L = len(table)
+    Zb = [np.empty((batch_size, n_t), dt) for _, _, _, n_t, _ in table]
+    Ab = [np.empty((batch_size, n_t), dt) for _, _, _, n_t, _ in table]
+    Db = [np.empty((batch_size, n_t), dt) for _, _, _, n_t, _ in table]
+    xb = np.empty((batch_size, n_in), dt)
+    grad = np.zeros(P, dt)
+    gW = [grad[wo:wo + n_s * n_t].reshape(n_s, n_t) for wo, _, n_s, n_t, _ in table]
+    gb = [grad[bo:bo + n_t] for _, bo, _, n_t, _ in table]
+    for r in range(R):
+        w = theta[r]
+        Ws = [w[wo:wo + n_s * n_t].reshape(n_s, n_t) for wo, _, n_s, n_t, _ in table]
+        bs = [w[bo:bo + n_t] for _, bo, _, n_t, _ in table]
+        for ep in range(n_epochs):
+            total = 0.0
+            for b in range(n_batches):
+                start = b * batch_size
+                nb = min(batch_size, N - start)
+                first = ep * N + start
+                if full:
+                    a0 = X
+                else:
+                    a0 = xb[:nb]
+                    np.take(X, perm[first:first + nb], axis=0, out=a0, mode="clip")   # (perm checked)
+                a = a0
+                for t, (_, _, _, _, code) in enumerate(table):
+                    Z, A = Zb[t][:nb], Ab[t][:nb]
+                    np.dot(a, Ws[t], out=Z)
+                    bias_activation(Z, A, bs[t], code, K)
+                    a = A
+                total += batch_loss(loss_code, a, Y, perm, first, full, Db[L - 1][:nb], K)
+                eta = dt(lr[r] * factors[ep * n_batches + b])
+                t_b = t0 + ep * n_batches + b
+                c1 = 1.0 - float(hp64[0]) ** float(t_b + 1)
+                inv_c2 = dt(1.0 / (1.0 - float(hp64[1]) ** float(t_b + 1)))
+                a_c = dt(float(eta) / c1)
+                for t in range(L - 1, -1, -1):
+                    wo, bo, n_s, n_t, code = table[t]
+                    D = Db[t][:nb]
+                    delta_bias_gradient(D, Zb[t][:nb], Ab[t][:nb], gb[t], code, K)
+                    np.dot((Ab[t - 1][:nb] if t > 0 else a0).T, D, out=gW[t])
+                    if t > 0:
+                        if n_t == 1:
+                            np.multiply(D, Ws[t].T, out=Db[t - 1][:nb])
                         else:
-                            w[p] += v[p]                                   # θ ← θ + v
-                elif opt == ADAM:                                          # θ ← θ − (η/c₁)·m / (√(v/c₂) + ε)
-                    m, v = s1[r], s2[r]
-                    t_b = t0 + ep * n_batches + b
-                    c1 = 1.0 - hp64[0] ** float(t_b + 1)
-                    c2 = 1.0 - hp64[1] ** float(t_b + 1)
-                    tmp[0] = 1.0 / c2
-                    inv_c2 = tmp[0]
-                    tmp[0] = eta / c1
-                    a = tmp[0]
-                    for p in range(P):
-                        g = grad[p]
-                        m[p] = m[p] * b1 + g * nb1
-                        v[p] = v[p] * b2 + (g * g) * nb2
-                        w[p] -= (m[p] / (math.sqrt(v[p] * inv_c2) + eps)) * a
-                else:                                                      # rprop (iRprop−): Δ, previous g
-                    delta, prev = s1[r], s2[r]
-                    for p in range(P):
-                        g = grad[p]
-                        same = g * prev[p]
-                        if same > zero:
-                            delta[p] = min(delta[p] * eta_plus, step_max)
-                        elif same < zero:
-                            delta[p] = max(delta[p] * eta_minus, step_min)
-                            g = zero
-                        if g > zero:
-                            w[p] -= delta[p]
-                        elif g < zero:
-                            w[p] += delta[p]
-                        prev[p] = g
+                            np.dot(D, Ws[t].T, out=Db[t - 1][:nb])
+                    # Level t's weights and bias (one range of theta) are final: update them while their
+                    # gradient is in cache. Each rule is per parameter, so this equals one update of all
+                    # of theta after the backward pass; W_t's old values were used just above.
+                    update(opt, w, grad, s1, s2, r, wo, bo + n_t, eta, a_c, inv_c2, K)
             out[r, ep] = total / n_batches
     return 0

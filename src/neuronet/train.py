@@ -70,7 +70,8 @@ class MatrixEngine:
             if self._layers is not None and neuron_engine.supports(S, loss, optimizer)[0]:
                 self._code, self._K, self._hp64, self._keys = neuron_engine.kernel_constants(
                     optimizer, np.dtype(dtype))
-                self._run = dense_kernel.run_epochs
+                self._run, self._run_large = dense_kernel.run_epochs, dense_kernel.numpy_blas_epochs
+                self._small_work = dense_kernel.SMALL_BATCH_WORK
             else:
                 self._layers = None
 
@@ -97,9 +98,12 @@ class MatrixEngine:
         if not full and (perm.min(initial=0) < 0 or perm.max(initial=0) >= N):
             raise DataError(f"perm must hold row indices in 0…{N - 1}; received values from {perm.min()} to "
                             f"{perm.max()}.")
-        self._run(theta, s1, s2, X, Y, perm, full, min(int(batch_size), N),
-                  np.ascontiguousarray(lr, dtype=np.float64), np.ascontiguousarray(factors, np.float64).reshape(-1),
-                  int(t0), self._layers, int(self.lossf.code), self._code, self._K, self._hp64, out)
+        bs = min(int(batch_size), N)
+        work = bs * int((self._layers[:, 2] * self._layers[:, 3]).sum())
+        run = self._run if work <= self._small_work else self._run_large
+        run(theta, s1, s2, X, Y, perm, full, bs, np.ascontiguousarray(lr, dtype=np.float64),
+            np.ascontiguousarray(factors, np.float64).reshape(-1), int(t0), self._layers, int(self.lossf.code),
+            self._code, self._K, self._hp64, out)
         return out
 
     def epoch(self, theta, state, X, Y, perm, batch_size, lr, factors, t0, active=None):
