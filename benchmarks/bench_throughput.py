@@ -8,12 +8,6 @@ The machine's speed drifts on a shared host, so the four are timed in interleave
 round's ratio uses the matmul of the same round; printed: the median ratio over the rounds and
 its range. Aim: ≥ 0.85 in float32 and float64.
 
-The compiled engine's products run in the BLAS that numba calls (SciPy's OpenBLAS), NumPy's in
-NumPy's own: two thread pools. After a call, OpenBLAS's threads spin for a while waiting for more
-work, and a product in the other library started then shares the two cores with them (measured:
-a 3.9 ms step takes 16 ms right after a NumPy matmul). Each block of timings therefore starts after
-a pause, when the other pool has gone to sleep.
-
     python benchmarks/bench_throughput.py [--rounds 15]
 """
 
@@ -21,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
 import numpy as np
 
@@ -87,7 +80,6 @@ def main():
             median_time(fn, repeats=3, warmup=3)
         for _ in range(args.rounds):
             for k, fn in jobs.items():
-                time.sleep(0.3)        # let the other BLAS's threads stop spinning (see the note above)
                 times[k].append(median_time(fn, repeats=7 if k == "matmul" else 5, warmup=2))
         peak = [2.0 * 256 * 512 * 512 / t / 1e9 for t in times["matmul"]]
         for k in list(jobs)[1:]:

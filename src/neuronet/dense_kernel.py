@@ -147,16 +147,19 @@ def _batch_loss(loss_code, Yhat, Y, perm, first, full, D, K):
 
 
 @njit(**_INLINE)
-def _update(opt, w, grad, s1, s2, r, lo, hi, eta, a, inv_c2, K):
-    """One update of w[lo:hi] (restart r's theta) by the rule ``opt``: optimizers.py's arithmetic, in its order.
-    eta: the step size; a = η/c₁ and inv_c2 = 1/c₂ (Adam's bias corrections)."""
+def _update(opt, w, grad, s1, s2, eta, a, inv_c2, K):
+    """One update of the parameters w by the rule ``opt``: optimizers.py's arithmetic, in its order.
+    grad, s1, s2: their gradient and the rule's state, the same range (s1, s2 unused by plain sgd);
+    eta: the step size; a = η/c₁ and inv_c2 = 1/c₂ (Adam's bias corrections). Loops count from 0
+    over views, so that the compiler sees consecutive indices and vectorizes them."""
     zero = K[_ZERO]
+    n = w.shape[0]
     if opt == SGD:                                                         # θ ← θ − η·g
-        for p in range(lo, hi):
+        for p in range(n):
             w[p] -= eta * grad[p]
     elif opt == MOMENTUM or opt == NESTEROV:                               # v ← μ·v − η·g
-        mu, v = K[_MU], s1[r]
-        for p in range(lo, hi):
+        mu, v = K[_MU], s1
+        for p in range(n):
             g = eta * grad[p]
             v[p] = v[p] * mu - g
             if opt == NESTEROV:
@@ -165,16 +168,16 @@ def _update(opt, w, grad, s1, s2, r, lo, hi, eta, a, inv_c2, K):
                 w[p] += v[p]                                               # θ ← θ + v
     elif opt == ADAM:                                                      # θ ← θ − (η/c₁)·m / (√(v/c₂) + ε)
         b1, b2, nb1, nb2, eps = K[_B1], K[_B2], K[_ONE_MINUS_B1], K[_ONE_MINUS_B2], K[_EPS]
-        m, v = s1[r], s2[r]
-        for p in range(lo, hi):
+        m, v = s1, s2
+        for p in range(n):
             g = grad[p]
             m[p] = m[p] * b1 + g * nb1
             v[p] = v[p] * b2 + (g * g) * nb2
             w[p] -= (m[p] / (math.sqrt(v[p] * inv_c2) + eps)) * a
     else:                                                                  # rprop (iRprop−): Δ, previous g
         eta_plus, eta_minus, step_max, step_min = K[_ETA_PLUS], K[_ETA_MINUS], K[_STEP_MAX], K[_STEP_MIN]
-        delta, prev = s1[r], s2[r]
-        for p in range(lo, hi):
+        delta, prev = s1, s2
+        for p in range(n):
             g = grad[p]
             same = g * prev[p]
             if same > zero:
@@ -187,6 +190,14 @@ def _update(opt, w, grad, s1, s2, r, lo, hi, eta, a, inv_c2, K):
             elif g < zero:
                 w[p] += delta[p]
             prev[p] = g
+
+
+@njit(**_INLINE)
+def _state(s, r, lo, hi):
+    """Restart r's state s[r, lo:hi], or an empty view of the (1, 1) stand-in a rule without state gets."""
+    if s.shape[0] == 1 and s.shape[1] == 1:
+        return s[0, 0:0]
+    return s[r, lo:hi]
 
 
 @njit(**_JIT)
@@ -210,6 +221,7 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
     xb = np.empty(batch_size * n_in, dt)
     grad = np.zeros(theta.shape[1], dt)
     tmp = np.zeros(1, dt)                                                  # rounds a float64 into the dtype
+    P = theta.shape[1]
     for r in range(R):
         w = theta[r]
         for ep in range(n_epochs):
@@ -279,7 +291,7 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
                             np.dot(D, W.T, Dp)
                     if t > 0:
                         off = off - layers[t - 1, _N_T]
-                _update(opt, w, grad, s1, s2, r, 0, w.shape[0], eta, a, inv_c2, K)   # all of theta at once
+                _update(opt, w, grad, _state(s1, r, 0, P), _state(s2, r, 0, P), eta, a, inv_c2, K)  # all of theta
             out[r, ep] = total / n_batches
     return 0
 
@@ -301,8 +313,57 @@ def bias_activation(Z, A, b, code, K):
 
 
 @njit(**_JIT)
+def bias_activation_in_place(Z, b, code, K):
+    """Z = f(Z + b) (each row): for activations whose derivative needs only f(z) (see IN_PLACE)."""
+    zero, one, leaky = K[_ZERO], K[_ONE], K[_LEAKY]
+    nb, n_t = Z.shape
+    if code == 3:                                                          # relu
+        for i in range(nb):
+            for c in range(n_t):
+                z = Z[i, c] + b[c]
+                Z[i, c] = z if z > zero else zero
+    elif code == 1:                                                        # logistic
+        for i in range(nb):
+            for c in range(n_t):
+                Z[i, c] = _logistic_lanes(Z[i, c] + b[c], one)
+    else:
+        for i in range(nb):
+            for c in range(n_t):
+                Z[i, c] = _f(code, Z[i, c] + b[c], zero, one, leaky)
+
+
+# Activations whose f' the passes read from f(z) alone (relu, leaky_relu and elu test z > 0, which is
+# f(z) > 0): their level keeps one array, f(z) written over z. (softplus needs z itself.)
+IN_PLACE = frozenset({0, 1, 2, 3, 4, 6})
+
+
+@njit(**_JIT)
 def delta_bias_gradient(D, Z, A, gb, code, K):
     _delta_and_bias_gradient(D, Z, A, gb, code, K)
+
+
+@njit(**_JIT)
+def outer_delta_bias_gradient(Dp, d, W, Z, A, gb, code, K):
+    """Dp = d ⊗ W[:, 0] (∂L/∂A of the level below a one-neuron level, as backprop.py's broadcast product),
+    then _delta_and_bias_gradient on it: the two passes in one, with the same two roundings."""
+    zero, one, leaky = K[_ZERO], K[_ONE], K[_LEAKY]
+    nb, n_s = Dp.shape
+    for c in range(n_s):
+        gb[c] = zero
+    for i in range(nb):
+        di = d[i, 0]
+        if code == 3:                                                      # relu
+            for c in range(n_s):
+                g = di * W[c, 0]
+                g = g * (one if Z[i, c] > zero else zero)
+                Dp[i, c] = g
+                gb[c] += g
+        else:
+            for c in range(n_s):
+                g = di * W[c, 0]
+                g = g * _df(code, Z[i, c], A[i, c], zero, one, leaky) if code != 0 else g
+                Dp[i, c] = g
+                gb[c] += g
 
 
 @njit(**_JIT)
@@ -312,12 +373,13 @@ def batch_loss(loss_code, Yhat, Y, perm, first, full, D, K):
 
 @njit(**_JIT)
 def update(opt, w, grad, s1, s2, r, lo, hi, eta, a, inv_c2, K):
-    _update(opt, w, grad, s1, s2, r, lo, hi, eta, a, inv_c2, K)
+    _update(opt, w[lo:hi], grad[lo:hi], _state(s1, r, lo, hi), _state(s2, r, lo, hi), eta, a, inv_c2, K)
 
 
 def numpy_blas_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, layers, loss_code, opt, K,
-                      hp64, out):
-    """run_epochs with the products in NumPy's BLAS (same arguments, same arithmetic)."""
+                      hp64, out, buffers=None):
+    """run_epochs with the products in NumPy's BLAS (same arguments, same arithmetic). ``buffers``: a dict
+    the caller keeps, to reuse the work arrays across calls."""
     R, P = theta.shape
     N, n_in = X.shape
     dt = theta.dtype.type
@@ -325,13 +387,21 @@ def numpy_blas_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, 
     n_batches = -(-N // batch_size)
     table = [tuple(int(v) for v in row) for row in layers]
     L = len(table)
-    Zb = [np.empty((batch_size, n_t), dt) for _, _, _, n_t, _ in table]
-    Ab = [np.empty((batch_size, n_t), dt) for _, _, _, n_t, _ in table]
-    Db = [np.empty((batch_size, n_t), dt) for _, _, _, n_t, _ in table]
-    xb = np.empty((batch_size, n_in), dt)
-    grad = np.zeros(P, dt)
-    gW = [grad[wo:wo + n_s * n_t].reshape(n_s, n_t) for wo, _, n_s, n_t, _ in table]
-    gb = [grad[bo:bo + n_t] for _, bo, _, n_t, _ in table]
+    key = (batch_size, np.dtype(dt).str, layers.tobytes())
+    if buffers is None or key not in buffers:
+        grad = np.zeros(P, dt)
+        Zs = [np.empty((batch_size, n_t), dt) for _, _, _, n_t, _ in table]          # Z_t
+        work = (Zs, [Z if code in IN_PLACE else np.empty_like(Z) for Z, (*_, code) in zip(Zs, table)],  # f(Z_t)
+                [np.empty((batch_size, n_t), dt) for _, _, _, n_t, _ in table],     # ∂L/∂A_t, then δ_t
+                np.empty((batch_size, n_in), dt), grad,
+                [grad[wo:wo + n_s * n_t].reshape(n_s, n_t) for wo, _, n_s, n_t, _ in table],
+                [grad[bo:bo + n_t] for _, bo, _, n_t, _ in table])
+        if buffers is not None:
+            buffers.clear()                                       # one set at a time
+            buffers[key] = work
+    else:
+        work = buffers[key]
+    Zb, Ab, Db, xb, grad, gW, gb = work
     for r in range(R):
         w = theta[r]
         Ws = [w[wo:wo + n_s * n_t].reshape(n_s, n_t) for wo, _, n_s, n_t, _ in table]
@@ -351,7 +421,10 @@ def numpy_blas_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, 
                 for t, (_, _, _, _, code) in enumerate(table):
                     Z, A = Zb[t][:nb], Ab[t][:nb]
                     np.dot(a, Ws[t], out=Z)
-                    bias_activation(Z, A, bs[t], code, K)
+                    if Ab[t] is Zb[t]:                  # (IN_PLACE: one array)
+                        bias_activation_in_place(Z, bs[t], code, K)
+                    else:
+                        bias_activation(Z, A, bs[t], code, K)
                     a = A
                 total += batch_loss(loss_code, a, Y, perm, first, full, Db[L - 1][:nb], K)
                 eta = dt(lr[r] * factors[ep * n_batches + b])
@@ -359,14 +432,19 @@ def numpy_blas_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, 
                 c1 = 1.0 - float(hp64[0]) ** float(t_b + 1)
                 inv_c2 = dt(1.0 / (1.0 - float(hp64[1]) ** float(t_b + 1)))
                 a_c = dt(float(eta) / c1)
+                have_delta = False                     # δ_t already made by the level above (one output)
                 for t in range(L - 1, -1, -1):
                     wo, bo, n_s, n_t, code = table[t]
                     D = Db[t][:nb]
-                    delta_bias_gradient(D, Zb[t][:nb], Ab[t][:nb], gb[t], code, K)
+                    if not have_delta:
+                        delta_bias_gradient(D, Zb[t][:nb], Ab[t][:nb], gb[t], code, K)
+                    have_delta = False
                     np.dot((Ab[t - 1][:nb] if t > 0 else a0).T, D, out=gW[t])
                     if t > 0:
-                        if n_t == 1:
-                            np.multiply(D, Ws[t].T, out=Db[t - 1][:nb])
+                        if n_t == 1:                   # ∂L/∂A_{t-1} = δ_t ⊗ w_t, an outer product, made
+                            outer_delta_bias_gradient(Db[t - 1][:nb], D, Ws[t], Zb[t - 1][:nb],   # with δ_{t-1}
+                                                      Ab[t - 1][:nb], gb[t - 1], table[t - 1][4], K)  # in one pass
+                            have_delta = True
                         else:
                             np.dot(D, Ws[t].T, out=Db[t - 1][:nb])
                     # Level t's weights and bias (one range of theta) are final: update them while their

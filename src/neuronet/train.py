@@ -23,6 +23,7 @@ restart, drawn from the run's seed)::
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -70,7 +71,8 @@ class MatrixEngine:
             if self._layers is not None and neuron_engine.supports(S, loss, optimizer)[0]:
                 self._code, self._K, self._hp64, self._keys = neuron_engine.kernel_constants(
                     optimizer, np.dtype(dtype))
-                self._run, self._run_large = dense_kernel.run_epochs, dense_kernel.numpy_blas_epochs
+                self._run = dense_kernel.run_epochs
+                self._run_large = functools.partial(dense_kernel.numpy_blas_epochs, buffers={})
                 self._small_work = dense_kernel.SMALL_BATCH_WORK
             else:
                 self._layers = None
