@@ -59,6 +59,63 @@ def plain_layers(S: Structure) -> np.ndarray | None:
     return table
 
 
+# Products: BLAS (np.dot into the output) for all but the smallest, where the call itself costs
+# more than the arithmetic (a 4×2 @ 2×2 product of XOR: ~0.3 µs in BLAS, a few ns in a loop).
+_LOOP_WORK = 4096   # multiply-adds up to which a product runs as a plain loop
+
+
+@njit(**_INLINE)
+def _mm(A, B, C):
+    """C = A @ B."""
+    m, k = A.shape
+    n = B.shape[1]
+    if m * k * n > _LOOP_WORK:
+        np.dot(A, B, C)
+        return
+    for i in range(m):
+        for j in range(n):
+            C[i, j] = A[i, 0] * B[0, j]
+        for q in range(1, k):
+            a = A[i, q]
+            for j in range(n):
+                C[i, j] += a * B[q, j]
+
+
+@njit(**_INLINE)
+def _mm_tn(A, D, C):
+    """C = Aᵀ @ D."""
+    m, k = A.shape
+    n = D.shape[1]
+    if m * k * n > _LOOP_WORK:
+        np.dot(A.T, D, C)
+        return
+    for q in range(k):
+        a = A[0, q]
+        for j in range(n):
+            C[q, j] = a * D[0, j]
+    for i in range(1, m):
+        for q in range(k):
+            a = A[i, q]
+            for j in range(n):
+                C[q, j] += a * D[i, j]
+
+
+@njit(**_INLINE)
+def _mm_nt(D, W, C):
+    """C = D @ Wᵀ."""
+    m, n = D.shape
+    k = W.shape[0]
+    if m * k * n > _LOOP_WORK:
+        np.dot(D, W.T, C)
+        return
+    for i in range(m):
+        for q in range(k):
+            acc = D[i, 0] * W[q, 0]
+            for j in range(1, n):
+                acc += D[i, j] * W[q, j]
+            C[i, q] = acc
+
+
 # The element-wise passes, one per level and direction, with the activation chosen outside the
 # loops: the common ones then run as branch-free loops that the compiler vectorizes.
 @njit(**_INLINE)
@@ -130,15 +187,14 @@ def _delta_and_bias_gradient(D, Z, A, gb, code, K):
 
 
 @njit(**_INLINE)
-def _batch_loss(loss_code, Yhat, Y, perm, first, full, D, K):
+def _batch_loss(loss_code, Yhat, Y, perm, first, full, D, K, out_slot, tmp):
     """The batch's mean loss (float64), and scale·∂loss/∂ŷ into D (nb, n_out), scale = 1/nb. Row i of the
-    batch is the data's row perm[first + i], or i itself when ``full``."""
+    batch is the data's row perm[first + i], or i itself when ``full``. out_slot: 0…n_out−1; tmp: one
+    number of the dtype (rounds a float64 into it)."""
     nb = Yhat.shape[0]
     zero, one, half, two = K[_ZERO], K[_ONE], K[_HALF], K[_TWO]
-    tmp = np.empty(1, Yhat.dtype)
     tmp[0] = 1.0 / nb
     scale = tmp[0]
-    out_slot = np.arange(Yhat.shape[1])
     value = zero
     for i in range(nb):
         row = i if full else perm[first + i]
@@ -221,6 +277,7 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
     xb = np.empty(batch_size * n_in, dt)
     grad = np.zeros(theta.shape[1], dt)
     tmp = np.zeros(1, dt)                                                  # rounds a float64 into the dtype
+    out_slot = np.arange(Y.shape[1])
     P = theta.shape[1]
     for r in range(R):
         w = theta[r]
@@ -245,7 +302,7 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
                     W = w[wo:wo + n_s * n_t].reshape(n_s, n_t)
                     Z = zbuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
                     A = abuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
-                    np.dot(a_prev, W, Z)
+                    _mm(a_prev, W, Z)
                     _bias_and_activation(Z, A, w[bo:bo + n_t], code, K)
                     a_prev = A
                     off += n_t
@@ -253,7 +310,7 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
                 n_t = layers[L - 1, _N_T]
                 off -= n_t
                 D = dbuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
-                total += _batch_loss(loss_code, a_prev, Y, perm, ep * N + start, full, D, K)
+                total += _batch_loss(loss_code, a_prev, Y, perm, ep * N + start, full, D, K, out_slot, tmp)
                 # the update's step size (and Adam's bias corrections)
                 tmp[0] = lr[r] * factors[ep * n_batches + b]
                 eta = tmp[0]
@@ -279,7 +336,7 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
                     else:
                         a_in = xb[:nb * n_in].reshape(nb, n_in)
                     gW = grad[wo:wo + n_s * n_t].reshape(n_s, n_t)
-                    np.dot(a_in.T, D, gW)                                  # ∂L/∂W_t = A_{t-1}ᵀ δ_t
+                    _mm_tn(a_in, D, gW)                                    # ∂L/∂W_t = A_{t-1}ᵀ δ_t
                     if t > 0:                                              # ∂L/∂A_{t-1} = δ_t W_tᵀ
                         off_prev = off - layers[t - 1, _N_T]
                         Dp = dbuf[off_prev * batch_size:off_prev * batch_size + nb * n_s].reshape(nb, n_s)
@@ -288,7 +345,7 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
                                 for c in range(n_s):
                                     Dp[i, c] = D[i, 0] * W[c, 0]
                         else:
-                            np.dot(D, W.T, Dp)
+                            _mm_nt(D, W, Dp)
                     if t > 0:
                         off = off - layers[t - 1, _N_T]
                 _update(opt, w, grad, _state(s1, r, 0, P), _state(s2, r, 0, P), eta, a, inv_c2, K)  # all of theta
@@ -368,7 +425,8 @@ def outer_delta_bias_gradient(Dp, d, W, Z, A, gb, code, K):
 
 @njit(**_JIT)
 def batch_loss(loss_code, Yhat, Y, perm, first, full, D, K):
-    return _batch_loss(loss_code, Yhat, Y, perm, first, full, D, K)
+    return _batch_loss(loss_code, Yhat, Y, perm, first, full, D, K, np.arange(Yhat.shape[1]),
+                       np.zeros(1, Yhat.dtype))
 
 
 @njit(**_JIT)

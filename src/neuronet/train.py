@@ -93,6 +93,9 @@ class MatrixEngine:
         s1 = state[self._keys[0]] if self._keys else dummy
         s2 = state[self._keys[1]] if len(self._keys) > 1 else dummy
         N = X.shape[0]
+        compiled, numpy_path = matrix_costs(self.S, min(int(batch_size), N), N, theta.shape[0])
+        if numpy_path < compiled:
+            return None                         # many restarts of a tiny network: NumPy's stacked arrays
         full = batch_size >= N
         K = perms.shape[0]
         out = np.zeros((theta.shape[0], K))
@@ -169,6 +172,18 @@ def _make_engine(name: str, S: Structure, loss, opt, dtype, batch_size: int, N: 
     return MatrixEngine(S, loss, opt, dtype)
 
 
+def matrix_costs(S: Structure, batch_size: int, N: int, R: int) -> tuple[float, float]:
+    """Estimated seconds per epoch of the matrix engine's compiled loop (layered networks) and of its
+    NumPy path (see choose_engine). The compiled loop runs the restarts one after the other; NumPy
+    stacks them in each array call, which wins for many restarts of a tiny network."""
+    n_batches = math.ceil(N / batch_size)
+    levels = len(S.levels) - 1
+    H = sum(len(lev.ids) for lev in S.levels[1:])
+    compiled = R * n_batches * (levels * 0.8e-6 + 6.0 * min(batch_size, N) * S.P / 50e9 + S.P * 0.3e-9)
+    numpy_path = n_batches * levels * 40e-6 + (R > 1) * R * N * H * 30e-9 + 6.0 * R * N * S.P / 20e9
+    return compiled, numpy_path
+
+
 def choose_engine(S: Structure, batch_size: int, N: int, R: int) -> str:
     """'neuron' or 'matrix', by an estimate of each engine's cost per epoch (constants measured on 2 cores,
     benchmarks/README.md).
@@ -185,13 +200,9 @@ def choose_engine(S: Structure, batch_size: int, N: int, R: int) -> str:
     from .dense_kernel import plain_layers  # noqa: PLC0415
 
     E = len(S.edges)
-    n_batches = math.ceil(N / batch_size)
-    levels = len(S.levels) - 1
     H = sum(len(lev.ids) for lev in S.levels[1:])
-    if plain_layers(S) is not None:
-        matrix = R * n_batches * (levels * 0.8e-6 + 6.0 * min(batch_size, N) * S.P / 50e9 + S.P * 0.3e-9)
-    else:
-        matrix = n_batches * levels * 40e-6 + (R > 1) * R * N * H * 30e-9 + 6.0 * R * N * S.P / 20e9
+    compiled, numpy_path = matrix_costs(S, batch_size, N, R)
+    matrix = min(compiled, numpy_path) if plain_layers(S) is not None else numpy_path
     cores = max(min(os.cpu_count() or 1, 8), 1)
     if R < 4:
         neuron = R * N * (E * 2.5e-9 + H * 8e-9 + 30e-9)
