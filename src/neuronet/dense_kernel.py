@@ -497,14 +497,14 @@ def numpy_blas_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, 
                     if not have_delta:
                         delta_bias_gradient(D, Zb[t][:nb], Ab[t][:nb], gb[t], code, K)
                     have_delta = False
-                    np.dot((Ab[t - 1][:nb] if t > 0 else a0).T, D, out=gW[t])
-                    if t > 0:
-                        if n_t == 1:                   # ∂L/∂A_{t-1} = δ_t ⊗ w_t, an outer product, made
-                            outer_delta_bias_gradient(Db[t - 1][:nb], D, Ws[t], Zb[t - 1][:nb],   # with δ_{t-1}
-                                                      Ab[t - 1][:nb], gb[t - 1], table[t - 1][4], K)  # in one pass
+                    if t > 0:                          # ∂L/∂A_{t-1} = δ_t W_tᵀ, from the old W_t
+                        if n_t == 1:                   # (an outer product, made with δ_{t-1} in one pass)
+                            outer_delta_bias_gradient(Db[t - 1][:nb], D, Ws[t], Zb[t - 1][:nb],
+                                                      Ab[t - 1][:nb], gb[t - 1], table[t - 1][4], K)
                             have_delta = True
                         else:
                             np.dot(D, Ws[t].T, out=Db[t - 1][:nb])
+                    np.dot((Ab[t - 1][:nb] if t > 0 else a0).T, D, out=gW[t])
                     # Level t's weights and bias (one range of theta) are final: update them while their
                     # gradient is in cache. Each rule is per parameter, so this equals one update of all
                     # of theta after the backward pass; W_t's old values were used just above.
