@@ -11,19 +11,25 @@ A batch's gradient is the mean over its B examples; after each batch comes one o
 update (sgd, momentum, nesterov, adam, rprop: the rules of ``optimizers.py``). Forward,
 backward and update are fused in one compiled loop.
 
-Restarts: within one thread, G = ``LANES`` restarts run side by side, every per-neuron value
-stored as G numbers, one per restart (the "lanes"). Lanes never mix, so each restart's
-arithmetic is exactly the one-restart arithmetic; running G independent restarts together
-lets the processor overlap their work instead of waiting on one chain of dependent
-operations. Fewer than ``_FEW`` restarts run with one lane. Large work is split into chunks
-of restarts run on all cores (``numba.prange``); small work stays on the calling thread.
+Restarts: within one thread, a group of G restarts runs side by side, every per-neuron value
+stored as G numbers, one per restart (the "lanes": arrays of shape (rows, G), lane last). Lanes
+never mix, so each restart's arithmetic is exactly the one-restart arithmetic, whatever group it
+runs in. G is chosen at run time (``_group_width``): all restarts of a thread's chunk, up to 512
+and up to what keeps the group's arrays within 256 KiB, at least ``LANES``. Every loop over the
+lanes is then long and walks consecutive memory, which the compiler turns into vector code; the
+logistic lanes use ``_exp64``, an exp written as plain arithmetic so that it vectorizes too (the
+C library's exp is a call per number). Fewer than ``_FEW`` restarts run with one lane and the C
+library's exp, which has the shorter latency for one chain of dependent steps; the two exps agree
+to 1 ulp, so one restart alone matches the same restart in a group to rounding (1e-13), and any
+grouping of four or more gives the same bits. Large work is split into chunks of restarts run on
+all cores (``numba.prange``); small work stays on the calling thread.
 
 The structure is data, not code: the network is a handful of integer arrays (each neuron's
 incoming edges in CSR form: source slots and theta positions), so one compiled kernel per
 dtype (float64, float32) serves every network, loss and optimizer. Compiled code is cached
 on disk (``cache=True``): only the first run on a machine pays for compiling, per dtype about
-4 s for one restart, 4 s more for the lanes and 3 s more for the threads (on first use of
-each); later runs load it from the cache in about 0.35 s.
+7 s for one restart and 13 s more for the groups and the threads (on first use of each); later
+runs load it from the cache in about 0.5 s.
 
 The engine uses the matrix engine's ``theta`` (R, P) layout and reproduces its trajectories to
 rounding error. It reads and writes only the positions of theta (and of the optimizer state)

@@ -6,9 +6,10 @@ size usually decreases over the run. Because the loss has local minima, run the 
 algorithm many times from different initial weights and keep the best (III.III).
 
 Here the R runs are one array axis: ``theta`` has shape (R, P) and every epoch updates all
-restarts that are still running with whole-array operations (the *matrix engine*), or
-with the compiled per-neuron loop of ``neuron_engine`` (the *neuron engine*). Both give
-the same trajectories.
+restarts that are still running with whole-array operations (the *matrix engine*; for a
+layered, fully connected network its epochs run as one compiled loop, ``dense_kernel``), or
+with the compiled per-neuron loop of ``neuron_engine`` (the *neuron engine*). They give the
+same trajectories (to rounding).
 
 One epoch, for batch b with examples ``perm[b·B:(b+1)·B]`` (the same order for every
 restart, drawn from the run's seed)::
