@@ -66,7 +66,7 @@ _LOOP_WORK = 4096   # multiply-adds up to which a product runs as a plain loop
 
 @njit(**_INLINE)
 def _mm(A, B, C):
-    """C = A @ B."""
+    """C = A @ B (A or B may be a transposed view: Aᵀ @ D, D @ Wᵀ)."""
     m, k = A.shape
     n = B.shape[1]
     if m * k * n > _LOOP_WORK:
@@ -79,41 +79,6 @@ def _mm(A, B, C):
             a = A[i, q]
             for j in range(n):
                 C[i, j] += a * B[q, j]
-
-
-@njit(**_INLINE)
-def _mm_tn(A, D, C):
-    """C = Aᵀ @ D."""
-    m, k = A.shape
-    n = D.shape[1]
-    if m * k * n > _LOOP_WORK:
-        np.dot(A.T, D, C)
-        return
-    for q in range(k):
-        a = A[0, q]
-        for j in range(n):
-            C[q, j] = a * D[0, j]
-    for i in range(1, m):
-        for q in range(k):
-            a = A[i, q]
-            for j in range(n):
-                C[q, j] += a * D[i, j]
-
-
-@njit(**_INLINE)
-def _mm_nt(D, W, C):
-    """C = D @ Wᵀ."""
-    m, n = D.shape
-    k = W.shape[0]
-    if m * k * n > _LOOP_WORK:
-        np.dot(D, W.T, C)
-        return
-    for i in range(m):
-        for q in range(k):
-            acc = D[i, 0] * W[q, 0]
-            for j in range(1, n):
-                acc += D[i, j] * W[q, j]
-            C[i, q] = acc
 
 
 # The element-wise passes, one per level and direction, with the activation chosen outside the
@@ -336,7 +301,7 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
                     else:
                         a_in = xb[:nb * n_in].reshape(nb, n_in)
                     gW = grad[wo:wo + n_s * n_t].reshape(n_s, n_t)
-                    _mm_tn(a_in, D, gW)                                    # ∂L/∂W_t = A_{t-1}ᵀ δ_t
+                    _mm(a_in.T, D, gW)                                     # ∂L/∂W_t = A_{t-1}ᵀ δ_t
                     if t > 0:                                              # ∂L/∂A_{t-1} = δ_t W_tᵀ
                         off_prev = off - layers[t - 1, _N_T]
                         Dp = dbuf[off_prev * batch_size:off_prev * batch_size + nb * n_s].reshape(nb, n_s)
@@ -345,7 +310,7 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
                                 for c in range(n_s):
                                     Dp[i, c] = D[i, 0] * W[c, 0]
                         else:
-                            _mm_nt(D, W, Dp)
+                            _mm(D, W.T, Dp)
                     if t > 0:
                         off = off - layers[t - 1, _N_T]
                 _update(opt, w, grad, _state(s1, r, 0, P), _state(s2, r, 0, P), eta, a, inv_c2, K)  # all of theta
