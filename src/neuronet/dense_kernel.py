@@ -16,8 +16,12 @@ is fused into one pass per level (bias + activation; derivative + bias gradient)
 update rules are those of ``optimizers.py`` in the same order of operations, so the
 trajectories are the NumPy engine's to rounding error (tested to 1e-10).
 
-Other structures (skip connections, masked blocks, several bias neurons into one level,
-outputs in hidden levels, mixed activations in a level) stay on the NumPy path.
+For large layers (over ``SMALL_BATCH_WORK`` multiply-adds a batch) the same loop is driven from
+Python, ``numpy_blas_epochs``, so that its products run in NumPy's BLAS (see the note there), and
+each level is updated as soon as its gradient is made. Other structures (skip connections, masked
+blocks, several bias neurons into one level, outputs in hidden levels, mixed activations in a
+level) stay on the NumPy path, and so do many restarts of a tiny network, which NumPy's stacked
+arrays run faster than this loop's one restart at a time (``train.matrix_costs``).
 """
 
 from __future__ import annotations
