@@ -260,6 +260,17 @@ def test_many_restarts_in_parallel_chunks_match_one_restart_at_a_time():
     np.testing.assert_allclose(together, alone, rtol=1e-13, atol=1e-15)
 
 
+def test_wide_networks_run_in_narrower_groups_with_padded_lanes():
+    """A network with 1,281 edges keeps groups of 8 lanes (their arrays within 256 KiB): 30 restarts are
+    two chunks (16 and 14), the second run as 8 + 6 with two padded lanes, which must change nothing."""
+    net = nn.mlp([10, 40, 20, 1], hidden="logistic", seed=0)
+    S = net.structure
+    E, H = len(S.edges), 61
+    assert neuron_engine._group_width(14, E, 10 + 3 + H, H, 1) == neuron_engine.LANES
+    X, Y = data(9, 10, 1, seed=12)
+    assert_same(run_both(net, X, Y, optimizer="adam", step=0.01, batch_size=4, R=30, epochs=3))
+
+
 def test_vectorized_exp_is_within_one_ulp_of_numpy():
     """The exp the lane loops use (plain arithmetic, so that it vectorizes) against NumPy's."""
     rng = np.random.default_rng(0)
