@@ -406,16 +406,22 @@ def update(opt, w, grad, s1, s2, r, lo, hi, eta, a, inv_c2, K):
 def numpy_blas_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, layers, loss_code, opt, K,
                       hp64, out, buffers=None):
     """run_epochs with the products in NumPy's BLAS (same arguments, same arithmetic). ``buffers``: a dict
-    the caller keeps, to reuse the work arrays across calls."""
+    the caller keeps, to reuse the work arrays and views across calls (one layer table per dict)."""
     R, P = theta.shape
     N, n_in = X.shape
     dt = theta.dtype.type
     n_epochs = out.shape[1]
     n_batches = -(-N // batch_size)
-    table = [tuple(int(v) for v in row) for row in layers]
+    if buffers is None:
+        buffers = {}
+    table = buffers.get("table")
+    if table is None or buffers.get("layers") is not layers:
+        buffers.clear()
+        buffers["table"] = table = [tuple(int(v) for v in row) for row in layers]
+        buffers["layers"] = layers
     L = len(table)
-    key = (batch_size, np.dtype(dt).str, layers.tobytes())
-    if buffers is None or key not in buffers:
+    key = (batch_size, np.dtype(dt).str)
+    if key not in buffers:
         grad = np.zeros(P, dt)
         Zs = [np.empty((batch_size, n_t), dt) for _, _, _, n_t, _ in table]          # Z_t
         work = (Zs, [Z if code in IN_PLACE else np.empty_like(Z) for Z, (*_, code) in zip(Zs, table)],  # f(Z_t)
@@ -423,16 +429,20 @@ def numpy_blas_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, 
                 np.empty((batch_size, n_in), dt), grad,
                 [grad[wo:wo + n_s * n_t].reshape(n_s, n_t) for wo, _, n_s, n_t, _ in table],
                 [grad[bo:bo + n_t] for _, bo, _, n_t, _ in table])
-        if buffers is not None:
-            buffers.clear()                                       # one set at a time
-            buffers[key] = work
-    else:
-        work = buffers[key]
-    Zb, Ab, Db, xb, grad, gW, gb = work
+        for k in [k for k in buffers if isinstance(k, tuple)]:
+            del buffers[k]                                        # one set of work arrays at a time
+        buffers[key] = work
+    Zb, Ab, Db, xb, grad, gW, gb = buffers[key]
+    # Views of theta's levels, kept while the same array comes back (a training run passes one array
+    # for many calls; the views hold it, so its memory cannot be another array's meanwhile).
+    views = buffers.get("views")
+    if views is None or views[0] is not theta:
+        per_restart = [([theta[r, wo:wo + n_s * n_t].reshape(n_s, n_t) for wo, _, n_s, n_t, _ in table],
+                        [theta[r, bo:bo + n_t] for _, bo, _, n_t, _ in table]) for r in range(R)]
+        views = buffers["views"] = (theta, per_restart)
     for r in range(R):
         w = theta[r]
-        Ws = [w[wo:wo + n_s * n_t].reshape(n_s, n_t) for wo, _, n_s, n_t, _ in table]
-        bs = [w[bo:bo + n_t] for _, bo, _, n_t, _ in table]
+        Ws, bs = views[1][r]
         for ep in range(n_epochs):
             total = 0.0
             for b in range(n_batches):
