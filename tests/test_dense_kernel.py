@@ -138,3 +138,15 @@ def test_train_uses_it_and_gives_the_numpy_result(monkeypatch):
     slow = nn.train(net, X, Y, **kw)
     np.testing.assert_allclose(fast.theta, slow.theta, rtol=0, atol=1e-10)
     np.testing.assert_allclose(fast.history, slow.history, rtol=1e-10)
+
+
+def test_read_only_data_trains_as_writeable_data_does_and_is_left_alone():
+    X, Y = data(20, 2, 1, seed=7)
+    X.flags.writeable = False
+    Y.flags.writeable = False
+    net = nn.mlp([2, 4, 1], hidden="tanh", seed=0)
+    r = nn.train(net, X, Y, epochs=5, batch_size=4, engine="matrix", seed=0)
+    w = X.copy()
+    writeable = nn.train(net, w, Y.copy(), epochs=5, batch_size=4, engine="matrix", seed=0)
+    np.testing.assert_array_equal(r.theta, writeable.theta)
+    assert not X.flags.writeable

@@ -475,7 +475,9 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
         Yv = losses_mod.prepare_targets(lo, vy, S.n_out, dtype, Xv.shape[0], "Y_val")
     elif validation_fraction is not None:
         Xa, Ya, Xv, Yv = _split(Xa, Ya, float(validation_fraction), np.random.default_rng(split_ss))
-    Xa, Ya = np.ascontiguousarray(Xa), np.ascontiguousarray(Ya)
+    # C order, and writeable: the compiled engines take writeable arrays (a read-only one would need a
+    # kernel of its own); training never writes into them.
+    Xa, Ya = np.require(Xa, requirements=['C', 'W']), np.require(Ya, requirements=['C', 'W'])
     N = Xa.shape[0]
     bs = N if batch_size is None else _positive_int("batch_size", batch_size)
     bs = min(bs, N)
