@@ -297,8 +297,8 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
                     A = abuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
                     D = dbuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
                     _delta_and_bias_gradient(D, Z, A, grad[bo:bo + n_t], code, K)
+                    off_prev = off - layers[t - 1, _N_T] if t > 0 else 0   # level t−1's place in the buffers
                     if t > 0:
-                        off_prev = off - layers[t - 1, _N_T]
                         a_in = abuf[off_prev * batch_size:off_prev * batch_size + nb * n_s].reshape(nb, n_s)
                     elif full:
                         a_in = X
@@ -307,7 +307,6 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
                     gW = grad[wo:wo + n_s * n_t].reshape(n_s, n_t)
                     _mm(a_in.T, D, gW)                                     # ∂L/∂W_t = A_{t-1}ᵀ δ_t
                     if t > 0:                                              # ∂L/∂A_{t-1} = δ_t W_tᵀ
-                        off_prev = off - layers[t - 1, _N_T]
                         Dp = dbuf[off_prev * batch_size:off_prev * batch_size + nb * n_s].reshape(nb, n_s)
                         if n_t == 1:                                       # an outer product (as backprop.py)
                             for i in range(nb):
@@ -315,8 +314,7 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
                                     Dp[i, c] = D[i, 0] * W[c, 0]
                         else:
                             _mm(D, W.T, Dp)
-                    if t > 0:
-                        off = off - layers[t - 1, _N_T]
+                    off = off_prev
                 _update(opt, w, grad, _state(s1, r, 0, P), _state(s2, r, 0, P), eta, a, inv_c2, K)  # all of theta
             out[r, ep] = total / n_batches
     return 0
@@ -384,10 +382,10 @@ def outer_delta_bias_gradient(Dp, d, W, Z, A, gb, code, K):
                 g = g * (one if Z[i, c] > zero else zero)
                 Dp[i, c] = g
                 gb[c] += g
-        else:
+        else:                                                              # (identity: f' = 1, exact)
             for c in range(n_s):
                 g = di * W[c, 0]
-                g = g * _df(code, Z[i, c], A[i, c], zero, one, leaky) if code != 0 else g
+                g = g * _df(code, Z[i, c], A[i, c], zero, one, leaky)
                 Dp[i, c] = g
                 gb[c] += g
 

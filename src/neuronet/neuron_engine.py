@@ -247,16 +247,15 @@ def _squared_lanes(o, out_slot, Y, row, scale, dy, lv, value, n_lanes, zero, two
 # Loops over all G lanes compute padded lanes too (zero weights keep them at zero); the
 # activations run on the real lanes only (n_lanes).
 @njit(**_INLINE)
-def _forward(G, w, o, z, w1, o1, z1, acc, act, in_ptr, in_src, base, n_lanes, zero, one, leaky):
-    """z_j = Σ w_ij·o_i and o_j = f_j(z_j) for every computed neuron, in topological order.
-    w1, o1, z1: w, o, z seen flat, for one lane (G = 1)."""
+def _forward(G, w, o, z, acc, act, in_ptr, in_src, base, n_lanes, zero, one, leaky):
+    """z_j = Σ w_ij·o_i and o_j = f_j(z_j) for every computed neuron, in topological order."""
     for k in range(act.shape[0]):
         if G == 1:                                  # one lane: the same, with the sum in a register
             s = zero
             for e in range(in_ptr[k], in_ptr[k + 1]):
-                s += w1[e] * o1[in_src[e]]
-            z1[k] = s
-            o1[base + k] = _f(act[k], s, zero, one, leaky)
+                s += w[e, 0] * o[in_src[e], 0]
+            z[k, 0] = s
+            o[base + k, 0] = _f(act[k], s, zero, one, leaky)
             continue
         for j in range(G):
             acc[j] = zero
@@ -283,10 +282,8 @@ def _forward(G, w, o, z, w1, o1, z1, acc, act, in_ptr, in_src, base, n_lanes, ze
 
 
 @njit(**_INLINE)
-def _backward(G, w, o, z, g, gw, w1, o1, z1, g1, gw1, d, dy, act, in_ptr, in_src, out_slot, base, n_lanes, zero,
-              one, leaky):
-    """The seed's three steps: add ∂L/∂w (edge order) into gw, given ∂L/∂ŷ in dy. g: ∂L/∂o per slot.
-    w1 … gw1: the same arrays seen flat, for one lane (G = 1)."""
+def _backward(G, w, o, z, g, gw, d, dy, act, in_ptr, in_src, out_slot, base, n_lanes, zero, one, leaky):
+    """The seed's three steps: add ∂L/∂w (edge order) into gw, given ∂L/∂ŷ in dy. g: ∂L/∂o per slot."""
     for s in range(base, g.shape[0]):
         for j in range(G):
             g[s, j] = zero
@@ -297,12 +294,12 @@ def _backward(G, w, o, z, g, gw, w1, o1, z1, g1, gw1, d, dy, act, in_ptr, in_src
     for k in range(act.shape[0] - 1, -1, -1):       # step 2: backwards, over every incoming edge
         q = base + k
         if G == 1:                                  # one lane: the same, with δ in a register
-            dk = g1[q] * _df(act[k], z1[k], o1[q], zero, one, leaky)
+            dk = g[q, 0] * _df(act[k], z[k, 0], o[q, 0], zero, one, leaky)
             for e in range(in_ptr[k], in_ptr[k + 1]):
                 i = in_src[e]
-                gw1[e] += dk * o1[i]
+                gw[e, 0] += dk * o[i, 0]
                 if i >= base:
-                    g1[i] += w1[e] * dk
+                    g[i, 0] += w[e, 0] * dk
             continue
         code = act[k]
         if code == 1:                               # δ_j = f_j'(z_j)·∂L/∂o_j, the common ones as in _forward
@@ -362,8 +359,6 @@ def _make_chunk_function(lanes):
         w, sa, sb, gw = np.zeros((E, G), dt), np.zeros((E, G), dt), np.zeros((E, G), dt), np.zeros((E, G), dt)
         o, g = np.zeros((n_slots, G), dt), np.zeros((n_slots, G), dt)  # o_j and ∂L/∂o_j
         z, dy = np.zeros((H, G), dt), np.zeros((n_out, G), dt)
-        w1, o1, z1, g1, gw1 = w.reshape(E * G), o.reshape(n_slots * G), z.reshape(H * G), g.reshape(n_slots * G), \
-            gw.reshape(E * G)                                          # the same, flat (used when G = 1)
         acc, d, eta, a, lv = np.zeros(G, dt), np.zeros(G, dt), np.zeros(G, dt), np.zeros(G, dt), np.zeros(G, dt)
         value, total = np.zeros(G), np.zeros(G)                        # sums of losses, in float64
         tmp = np.zeros(1, dt)                                          # rounds a float64 into the dtype
@@ -415,7 +410,7 @@ def _make_chunk_function(lanes):
                             x = X[row, k]
                             for j in range(G):
                                 o[k, j] = x
-                        _forward(G, w, o, z, w1, o1, z1, acc, act, in_ptr, in_src, base, n_lanes, zero, one, leaky)
+                        _forward(G, w, o, z, acc, act, in_ptr, in_src, base, n_lanes, zero, one, leaky)
                         if mode == _FORWARD:
                             for j in range(n_lanes):
                                 for k in range(n_out):
@@ -428,8 +423,8 @@ def _make_chunk_function(lanes):
                                 value[j] += _loss_grad(loss_code, o, out_slot, Y, row, scale, dy, j, zero, one,
                                                        half, two)
                         if mode == _TRAIN:
-                            _backward(G, w, o, z, g, gw, w1, o1, z1, g1, gw1, d, dy, act, in_ptr, in_src, out_slot,
-                                      base, n_lanes, zero, one, leaky)
+                            _backward(G, w, o, z, g, gw, d, dy, act, in_ptr, in_src, out_slot, base, n_lanes, zero,
+                                      one, leaky)
                     for j in range(n_lanes):
                         total[j] += value[j] / (stop - start)
                         tmp[0] = lr[idx[q0 + j]] * factors[ep * n_batches + b]

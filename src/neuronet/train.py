@@ -75,6 +75,7 @@ class MatrixEngine:
                 self._run = dense_kernel.run_epochs
                 self._run_large = functools.partial(dense_kernel.numpy_blas_epochs, buffers={})
                 self._small_work = dense_kernel.SMALL_BATCH_WORK
+                self._macs = int((self._layers[:, 2] * self._layers[:, 3]).sum())   # multiply-adds per row
             else:
                 self._layers = None
 
@@ -94,19 +95,18 @@ class MatrixEngine:
         s1 = state[self._keys[0]] if self._keys else dummy
         s2 = state[self._keys[1]] if len(self._keys) > 1 else dummy
         N = X.shape[0]
-        compiled, numpy_path = matrix_costs(self.S, min(int(batch_size), N), N, theta.shape[0])
+        bs = min(int(batch_size), N)
+        compiled, numpy_path = matrix_costs(self.S, bs, N, theta.shape[0])
         if numpy_path < compiled:
             return None                         # many restarts of a tiny network: NumPy's stacked arrays
-        full = batch_size >= N
+        full = bs == N
         K = perms.shape[0]
         out = np.zeros((theta.shape[0], K))
         perm = np.ascontiguousarray(perms, dtype=np.int64).reshape(-1)
         if not full and (perm.min(initial=0) < 0 or perm.max(initial=0) >= N):
             raise DataError(f"perm must hold row indices in 0…{N - 1}; received values from {perm.min()} to "
                             f"{perm.max()}.")
-        bs = min(int(batch_size), N)
-        work = bs * int((self._layers[:, 2] * self._layers[:, 3]).sum())
-        run = self._run if work <= self._small_work else self._run_large
+        run = self._run if bs * self._macs <= self._small_work else self._run_large
         run(theta, s1, s2, X, Y, perm, full, bs, np.ascontiguousarray(lr, dtype=np.float64),
             np.ascontiguousarray(factors, np.float64).reshape(-1), int(t0), self._layers, int(self.lossf.code),
             self._code, self._K, self._hp64, out)
