@@ -8,15 +8,22 @@ with a short last batch, the full batch, and several restarts.
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 import neuronet as nn
-from neuronet import dense_kernel, initializers, losses, optimizers
+from neuronet import _blas, dense_kernel, initializers, losses, optimizers
 from neuronet.train import MatrixEngine
 
 TOL = 1e-10
+# The NumPy path, then the compiled loop with NumPy's gemm (where it can be called, else np.dot),
+# with numba's np.dot, and the loop for large layers driven from Python (the last two: what runs
+# where NumPy's BLAS is not callable)
+VARIANTS = ("numpy", "compiled", "np.dot", "python")
 
 
 def data(N, n_in, n_out, seed, kind="real"):
@@ -47,11 +54,12 @@ def run_both(net, X, Y, loss="squared", optimizer="sgd", batch_size=4, R=3, epoc
     perms = np.stack([np.random.default_rng(seed + k).permutation(N) for k in range(epochs)])
     factors = 1.0 / (1.0 + 0.1 * np.arange(epochs * n_batches).reshape(epochs, n_batches))
     runs = []
-    for variant in ("numpy", "compiled", "large"):
+    for variant in VARIANTS:
         eng = MatrixEngine(S, lo, opt, dtype, compiled=variant != "numpy")
         assert eng.compiled == (variant != "numpy")
-        if variant == "large":                      # the loop for large layers: products in NumPy's BLAS
-            eng._small_work = -1
+        if variant in ("np.dot", "python"):         # without NumPy's gemm: numba's np.dot in the loop …
+            eng._blas = 0
+            eng._small_work = -1 if variant == "python" else 1 << 62   # … or the Python-driven loop
         theta = theta0.copy()
         state = opt.init_state(R, S.P, dtype, lr if opt.name == "rprop" else None)
         hist = eng.epochs(theta, state, X, Y, perms, bs, lr, factors, 3)
@@ -61,6 +69,7 @@ def run_both(net, X, Y, loss="squared", optimizer="sgd", batch_size=4, R=3, epoc
 
 def assert_same(runs, tol=TOL, rtol=0.0):
     """The NumPy path's run against each compiled variant's."""
+    assert len(runs) == len(VARIANTS)
     for other in runs[1:]:
         assert_pair(runs[0], other, tol, rtol)
 
@@ -150,3 +159,57 @@ def test_read_only_data_trains_as_writeable_data_does_and_is_left_alone():
     writeable = nn.train(net, w, Y.copy(), epochs=5, batch_size=4, engine="matrix", seed=0)
     np.testing.assert_array_equal(r.theta, writeable.theta)
     assert not X.flags.writeable
+
+
+# Products of more than _LOOP_WORK multiply-adds go to BLAS: networks and batches wide enough for that,
+# with SGD's update accumulated into the weights by gemm (β = 1), a one-neuron output level (its
+# outer product fused with the δ pass below it), f(z) over z (relu) and a separate f(z) (softplus).
+@pytest.mark.parametrize("optimizer, options, step", [("sgd", {}, 0.02), ("sgd", {"momentum": 0.9}, 0.01),
+                                                       ("adam", {}, 0.005)])
+@pytest.mark.parametrize("batch_size", [16, None])
+@pytest.mark.parametrize("sizes, hidden", [([12, 24, 20, 1], "relu"), ([10, 30, 17, 3], "softplus"),
+                                           ([30, 1, 200, 2], "tanh")])    # (one-row / one-column operands)
+def test_blas_sized_layers_match_numpy(optimizer, options, step, batch_size, sizes, hidden):
+    assert dense_kernel._LOOP_WORK < 16 * max(a * b for a, b in zip(sizes, sizes[1:]))
+    X, Y = data(40, sizes[0], sizes[-1], seed=8)          # 40 rows: batches of 16 leave a short last one
+    net = nn.mlp(sizes, hidden=hidden, seed=3)
+    assert_same(run_both(net, X, Y, optimizer=optimizer, batch_size=batch_size, R=2, step=step, **options))
+
+
+def test_blas_sized_layers_in_float32():
+    X, Y = data(48, 16, 4, seed=9, kind="classes")
+    net = nn.mlp([16, 40, 4], hidden="relu", seed=0, dtype="float32")
+    runs = run_both(net, X, Y, loss="cross_entropy", optimizer="sgd", step=0.05, batch_size=16, dtype=np.float32)
+    assert_same(runs, tol=1e-5, rtol=1e-4)
+
+
+def test_numpy_blas_is_found_where_numpy_ships_openblas():
+    """NumPy's wheels ship OpenBLAS with its CBLAS exported; there the compiled loop must use it (the
+    other BLAS is another thread pool: see _blas)."""
+    if not _blas._numpy_blas_files():
+        pytest.skip("this NumPy does not ship its own OpenBLAS")
+    assert _blas.AVAILABLE
+    assert MatrixEngine(nn.mlp([2, 3, 1]).structure, losses.get("squared"), optimizers.get("sgd"),
+                        np.float64)._blas == 1
+
+
+def test_training_without_numpy_blas_gives_the_same_result(tmp_path):
+    """With NumPy's gemm switched off (NEURONET_NUMPY_BLAS=0, as where it cannot be found) the names
+    resolve to a stub and the loops use np.dot; training ends where it ends with NumPy's gemm."""
+    script = (
+        "import sys, numpy as np, neuronet as nn\n"
+        "from neuronet import _blas\n"
+        "rng = np.random.default_rng(0)\n"
+        "X, Y = rng.normal(size=(64, 20)), rng.normal(size=(64, 1))\n"
+        "r = nn.train(nn.mlp([20, 40, 30, 1], seed=0), X, Y, epochs=6, batch_size=16, engine='matrix', seed=1)\n"
+        "np.save(sys.argv[1], r.theta)\n"
+        "print(_blas.AVAILABLE)\n")
+    out = {}
+    for flag in ("0", "1"):
+        env = {**os.environ, "NEURONET_NUMPY_BLAS": flag}
+        res = subprocess.run([sys.executable, "-c", script, str(tmp_path / f"{flag}.npy")], env=env,
+                             capture_output=True, text=True, timeout=600)
+        assert res.returncode == 0, res.stderr
+        out[flag] = res.stdout.strip()
+    assert out["0"] == "False"
+    np.testing.assert_allclose(np.load(tmp_path / "0.npy"), np.load(tmp_path / "1.npy"), rtol=0, atol=1e-10)

@@ -11,14 +11,18 @@ a network one batch is a handful of matrix products and a few passes over their 
 NumPy pays about a microsecond of Python and dispatch for each of the ~35 array operations
 this takes, which is most of the time for small layers (a batch of 32 through 64-64-10 is a
 few microseconds of arithmetic). Here the whole run of K epochs is one compiled call: the
-products go to BLAS (numba's ``np.dot`` with ``out=``, no allocation), the element-wise work
-is fused into one pass per level (bias + activation; derivative + bias gradient), and the
-update rules are those of ``optimizers.py`` in the same order of operations, so the
+products go to NumPy's own BLAS, called from the compiled code (``_blas``: CBLAS gemm, one thread
+pool with NumPy's, no allocation), the element-wise work is fused into one pass per level (bias +
+activation, f(z) written over z where f' needs only f(z); derivative + bias gradient, fused with
+the outer product below a one-neuron level), each level is updated as soon as its gradient is
+made, and plain SGD's update θ ← θ − η·Aᵀδ is gemm's own accumulation (β = 1) into the weights.
+The update rules are those of ``optimizers.py`` in the same order of operations, so the
 trajectories are the NumPy engine's to rounding error (tested to 1e-10).
 
-For large layers (over ``SMALL_BATCH_WORK`` multiply-adds a batch) the same loop is driven from
-Python, ``numpy_blas_epochs``, so that its products run in NumPy's BLAS (see the note there), and
-each level is updated as soon as its gradient is made. Other structures (skip connections, masked
+Where NumPy's BLAS cannot be called (``_blas.AVAILABLE`` false) the products use numba's
+``np.dot`` (SciPy's BLAS, another thread pool), and large layers (over ``SMALL_BATCH_WORK``
+multiply-adds a batch) run the same loop driven from Python, ``numpy_blas_epochs``, so that their
+products stay in NumPy's pool (see the note there). Other structures (skip connections, masked
 blocks, several bias neurons into one level, outputs in hidden levels, mixed activations in a
 level) stay on the NumPy path, and so do many restarts of a tiny network, which NumPy's stacked
 arrays run faster than this loop's one restart at a time (``train.matrix_costs``).
@@ -34,6 +38,7 @@ from numba import njit
 from .neuron_engine import (_B1, _B2, _EPS, _ETA_MINUS, _ETA_PLUS, _HALF, _JIT, _LEAKY, _MU,
                             _ONE, _ONE_MINUS_B1, _ONE_MINUS_B2, _STEP_MAX, _STEP_MIN, _TWO, _ZERO, ADAM, MOMENTUM,
                             NESTEROV, RPROP, SGD, _INLINE, _df, _f, _logistic_lanes, _loss_grad)
+from . import _blas
 from .structure import BIAS, Structure
 
 # Columns of the layer table (one row per level t = 1…L).
@@ -63,19 +68,19 @@ def plain_layers(S: Structure) -> np.ndarray | None:
     return table
 
 
-# Products: BLAS (np.dot into the output) for all but the smallest, where the call itself costs
-# more than the arithmetic (a 4×2 @ 2×2 product of XOR: ~0.3 µs in BLAS, a few ns in a loop).
+# Products: BLAS for all but the smallest, where the call itself costs more than the arithmetic (a
+# 4×2 @ 2×2 product of XOR: ~0.3 µs in BLAS, a few ns in a loop). BLAS is NumPy's own through its
+# CBLAS gemm (``_blas``: one thread pool with NumPy's, and β = 1 for fused updates) when ``blas`` is 1,
+# else numba's np.dot (SciPy's OpenBLAS). (One call site per product and a transposed view rather
+# than flags: each np.dot and loop nest the compiler instantiates adds seconds to the first run.)
 _LOOP_WORK = 4096   # multiply-adds up to which a product runs as a plain loop
 
 
 @njit(**_INLINE)
 def _mm(A, B, C):
-    """C = A @ B (A or B may be a transposed view: Aᵀ @ D, D @ Wᵀ)."""
+    """C = A @ B in plain loops (A or B may be a transposed view: Aᵀ @ D, D @ Wᵀ)."""
     m, k = A.shape
     n = B.shape[1]
-    if m * k * n > _LOOP_WORK:
-        np.dot(A, B, C)
-        return
     for i in range(m):
         for j in range(n):
             C[i, j] = A[i, 0] * B[0, j]
@@ -85,37 +90,93 @@ def _mm(A, B, C):
                 C[i, j] += a * B[q, j]
 
 
+# (_layout, _gemm and _in_place are ordinary compiled functions: a call costs nanoseconds next to a
+# product over 4,096 multiply-adds, and each inlined copy costs the compiler seconds)
+@njit(**_JIT)
+def _layout(M, it):
+    """How CBLAS (row-major) reads M: (NO_TRANS, row stride) when its rows are contiguous, else
+    (TRANS, column stride) — M is then a transposed view. In elements, at least 1 and at least the
+    contiguous dimension, as CBLAS checks (a one-row or one-column array fits either reading)."""
+    rows, cols = M.shape
+    s0, s1 = M.strides[0] // it, M.strides[1] // it
+    if (s1 == 1 or cols == 1) and (s0 >= cols or rows == 1):
+        return _blas.NO_TRANS, max(1, s0 if rows > 1 else cols)
+    return _blas.TRANS, max(1, s1 if cols > 1 else rows)
+
+
+@njit(**_JIT)
+def _gemm(A, B, C, alpha, beta):
+    """C = α·A·B + β·C in NumPy's BLAS. A and B may be transposed views (Aᵀ, Wᵀ) of arrays with
+    contiguous rows, as every array here is (C-ordered data, reshaped ranges of flat buffers); C has
+    contiguous rows."""
+    it = C.itemsize
+    m, n = C.shape
+    k = A.shape[1]
+    a_t, lda = _layout(A, it)
+    b_t, ldb = _layout(B, it)
+    ldc = max(1, C.strides[0] // it if m > 1 else n)
+    if it == 4:
+        _blas.sgemm(_blas.ROW_MAJOR, a_t, b_t, m, n, k, alpha, A.ctypes.data, lda, B.ctypes.data, ldb, beta,
+                    C.ctypes.data, ldc)
+    else:
+        _blas.dgemm(_blas.ROW_MAJOR, a_t, b_t, m, n, k, alpha, A.ctypes.data, lda, B.ctypes.data, ldb, beta,
+                    C.ctypes.data, ldc)
+
+
+@njit(**_INLINE)
+def _product(A, B, C, blas):
+    """C = A @ B (A or B may be a transposed view): loops, NumPy's gemm or numba's np.dot."""
+    if C.shape[0] * C.shape[1] * A.shape[1] <= _LOOP_WORK:
+        _mm(A, B, C)
+    elif blas:
+        _gemm(A, B, C, 1.0, 0.0)
+    else:
+        np.dot(A, B, C)
+
+
 # The element-wise passes, one per level and direction, with the activation chosen outside the
 # loops: the common ones then run as branch-free loops that the compiler vectorizes.
 @njit(**_INLINE)
 def _bias_and_activation(Z, A, b, code, K):
-    """Z += b (each row), A = f(Z): one pass."""
+    """Z += b (each row), A = f(Z): one pass, for the activations whose f' needs z (not IN_PLACE:
+    softplus, step; the others take _bias_activation_in_place)."""
+    zero, one, leaky = K[_ZERO], K[_ONE], K[_LEAKY]
+    nb, n_t = Z.shape
+    for i in range(nb):
+        for c in range(n_t):
+            z = Z[i, c] + b[c]
+            Z[i, c] = z
+            A[i, c] = _f(code, z, zero, one, leaky)
+
+
+@njit(**_INLINE)
+def _bias_activation_in_place(Z, b, code, K):
+    """Z = f(Z + b) (each row): for activations whose derivative needs only f(z) (see IN_PLACE)."""
     zero, one, leaky = K[_ZERO], K[_ONE], K[_LEAKY]
     nb, n_t = Z.shape
     if code == 3:                                                          # relu
         for i in range(nb):
             for c in range(n_t):
                 z = Z[i, c] + b[c]
-                Z[i, c] = z
-                A[i, c] = z if z > zero else zero
-    elif code == 0:                                                        # identity
-        for i in range(nb):
-            for c in range(n_t):
-                z = Z[i, c] + b[c]
-                Z[i, c] = z
-                A[i, c] = z
+                Z[i, c] = z if z > zero else zero
     elif code == 1:                                                        # logistic
         for i in range(nb):
             for c in range(n_t):
-                z = Z[i, c] + b[c]
-                Z[i, c] = z
-                A[i, c] = _logistic_lanes(z, one)
+                Z[i, c] = _logistic_lanes(Z[i, c] + b[c], one)
     else:
         for i in range(nb):
             for c in range(n_t):
-                z = Z[i, c] + b[c]
-                Z[i, c] = z
-                A[i, c] = _f(code, z, zero, one, leaky)
+                Z[i, c] = _f(code, Z[i, c] + b[c], zero, one, leaky)
+
+
+# Activations whose f' the passes read from f(z) alone (relu, leaky_relu and elu test z > 0, which is
+# f(z) > 0): their level keeps one array, f(z) written over z. (softplus needs z itself.)
+IN_PLACE = frozenset({0, 1, 2, 3, 4, 6})
+
+
+@njit(**_JIT)
+def _in_place(code):
+    return code <= 4 or code == 6                                          # (IN_PLACE)
 
 
 @njit(**_INLINE)
@@ -153,6 +214,30 @@ def _delta_and_bias_gradient(D, Z, A, gb, code, K):
                 d = D[i, c] * _df(code, Z[i, c], A[i, c], zero, one, leaky)
                 D[i, c] = d
                 gb[c] += d
+
+
+@njit(**_INLINE)
+def _outer_delta_and_bias_gradient(Dp, d, W, Z, A, gb, code, K):
+    """Dp = d ⊗ W[:, 0] (∂L/∂A of the level below a one-neuron level, as backprop.py's broadcast product),
+    then _delta_and_bias_gradient on it: the two passes in one, with the same two roundings."""
+    zero, one, leaky = K[_ZERO], K[_ONE], K[_LEAKY]
+    nb, n_s = Dp.shape
+    for c in range(n_s):
+        gb[c] = zero
+    for i in range(nb):
+        di = d[i, 0]
+        if code == 3:                                                      # relu
+            for c in range(n_s):
+                g = di * W[c, 0]
+                g = g * (one if Z[i, c] > zero else zero)
+                Dp[i, c] = g
+                gb[c] += g
+        else:                                                              # (identity: f' = 1, exact)
+            for c in range(n_s):
+                g = di * W[c, 0]
+                g = g * _df(code, Z[i, c], A[i, c], zero, one, leaky)
+                Dp[i, c] = g
+                gb[c] += g
 
 
 @njit(**_INLINE)
@@ -227,17 +312,19 @@ def _state(s, r, lo, hi):
 
 @njit(**_JIT)
 def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, layers, loss_code, opt, K, hp64,
-               out):
+               out, blas):
     """K = out.shape[1] epochs of every restart r of theta (R, P), in place; out[r, k] = the mean batch loss
     of epoch k. perm (K·N,): each epoch's order of the rows (ignored when ``full``: one batch of all rows
-    in their order, as the NumPy engine does); factors (K·n_batches,): the schedule's factors."""
+    in their order, as the NumPy engine does); factors (K·n_batches,): the schedule's factors. blas: 1 to
+    run the products in NumPy's BLAS (``_blas.AVAILABLE`` must be true), 0 for numba's np.dot."""
     R = theta.shape[0]
     N, n_in = X.shape
     L = layers.shape[0]
     n_epochs = out.shape[1]
     n_batches = (N + batch_size - 1) // batch_size
     dt = theta.dtype
-    # Buffers for the largest batch: every level's Z and A (= f(Z)), its δ, and ∂L/∂A of the level below.
+    # Buffers for the largest batch: every level's Z and A (= f(Z); the same array for IN_PLACE
+    # activations) and its δ (first ∂L/∂A_t, then δ_t in place).
     width = 0
     for t in range(L):
         width += layers[t, _N_T]
@@ -247,7 +334,6 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
     grad = np.zeros(theta.shape[1], dt)
     tmp = np.zeros(1, dt)                                                  # rounds a float64 into the dtype
     out_slot = np.arange(Y.shape[1])
-    P = theta.shape[1]
     for r in range(R):
         w = theta[r]
         for ep in range(n_epochs):
@@ -270,10 +356,14 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
                     wo, bo, n_s, n_t, code = layers[t, 0], layers[t, 1], layers[t, 2], layers[t, 3], layers[t, 4]
                     W = w[wo:wo + n_s * n_t].reshape(n_s, n_t)
                     Z = zbuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
-                    A = abuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
-                    _mm(a_prev, W, Z)
-                    _bias_and_activation(Z, A, w[bo:bo + n_t], code, K)
-                    a_prev = A
+                    _product(a_prev, W, Z, blas)
+                    if _in_place(code):
+                        _bias_activation_in_place(Z, w[bo:bo + n_t], code, K)
+                        a_prev = Z
+                    else:
+                        A = abuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
+                        _bias_and_activation(Z, A, w[bo:bo + n_t], code, K)
+                        a_prev = A
                     off += n_t
                 # -- the loss and ∂L/∂ŷ of the batch mean, into the output level's δ buffer
                 n_t = layers[L - 1, _N_T]
@@ -289,45 +379,59 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
                 inv_c2 = tmp[0]
                 tmp[0] = eta / c1
                 a = tmp[0]
-                # -- backward, level by level: δ_t = f_t'(Z_t)·∂L/∂A_t, then ∂L/∂W_t, ∂L/∂b_t, ∂L/∂A_{t-1}
+                # -- backward, level by level: δ_t = f_t'(Z_t)·∂L/∂A_t, then ∂L/∂A_{t-1} = δ_t W_tᵀ from the
+                # old W_t, then ∂L/∂W_t, ∂L/∂b_t and level t's update (each rule is per parameter, so this
+                # equals one update of all of theta after the backward pass)
+                have_delta = False                  # δ_t already made by the level above (one output)
                 for t in range(L - 1, -1, -1):
                     wo, bo, n_s, n_t, code = layers[t, 0], layers[t, 1], layers[t, 2], layers[t, 3], layers[t, 4]
                     W = w[wo:wo + n_s * n_t].reshape(n_s, n_t)
                     Z = zbuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
-                    A = abuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
+                    A = Z if _in_place(code) else abuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
                     D = dbuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
-                    _delta_and_bias_gradient(D, Z, A, grad[bo:bo + n_t], code, K)
+                    if not have_delta:
+                        _delta_and_bias_gradient(D, Z, A, grad[bo:bo + n_t], code, K)
+                    have_delta = False
                     off_prev = off - layers[t - 1, _N_T] if t > 0 else 0   # level t−1's place in the buffers
                     if t > 0:
-                        a_in = abuf[off_prev * batch_size:off_prev * batch_size + nb * n_s].reshape(nb, n_s)
+                        code_p, bo_p = layers[t - 1, _ACT], layers[t - 1, _B_OFF]
+                        lo, hi = off_prev * batch_size, off_prev * batch_size + nb * n_s
+                        Zp = zbuf[lo:hi].reshape(nb, n_s)
+                        a_in = Zp if _in_place(code_p) else abuf[lo:hi].reshape(nb, n_s)
+                        Dp = dbuf[lo:hi].reshape(nb, n_s)
+                        if n_t == 1:        # an outer product (as backprop.py), fused with δ_{t−1}'s pass
+                            _outer_delta_and_bias_gradient(Dp, D, W, Zp, a_in, grad[bo_p:bo_p + n_s], code_p, K)
+                            have_delta = True
+                        else:
+                            _product(D, W.T, Dp, blas)
                     elif full:
                         a_in = X
                     else:
                         a_in = xb[:nb * n_in].reshape(nb, n_in)
-                    gW = grad[wo:wo + n_s * n_t].reshape(n_s, n_t)
-                    _mm(a_in.T, D, gW)                                     # ∂L/∂W_t = A_{t-1}ᵀ δ_t
-                    if t > 0:                                              # ∂L/∂A_{t-1} = δ_t W_tᵀ
-                        Dp = dbuf[off_prev * batch_size:off_prev * batch_size + nb * n_s].reshape(nb, n_s)
-                        if n_t == 1:                                       # an outer product (as backprop.py)
-                            for i in range(nb):
-                                for c in range(n_s):
-                                    Dp[i, c] = D[i, 0] * W[c, 0]
-                        else:
-                            _mm(D, W.T, Dp)
+                    lo = wo                                # the range the update rule takes
+                    if blas and opt == SGD and nb * n_s * n_t > _LOOP_WORK:
+                        # θ ← θ − η·g with the product accumulating into W_t (gemm, β = 1): no gradient
+                        # array, no pass over it; then the rule updates the bias alone
+                        _gemm(a_in.T, D, W, -eta, 1.0)
+                        lo = bo
+                    else:
+                        _product(a_in.T, D, grad[wo:wo + n_s * n_t].reshape(n_s, n_t), blas)
+                    _update(opt, w[lo:bo + n_t], grad[lo:bo + n_t], _state(s1, r, lo, bo + n_t),
+                            _state(s2, r, lo, bo + n_t), eta, a, inv_c2, K)
                     off = off_prev
-                _update(opt, w, grad, _state(s1, r, 0, P), _state(s2, r, 0, P), eta, a, inv_c2, K)  # all of theta
             out[r, ep] = total / n_batches
     return 0
 
 
-# -- the same loop driven from Python, for large layers -----------------------------------------
+# -- the same loop driven from Python, for large layers, where NumPy's BLAS is not callable ------
 # numba's np.dot calls SciPy's BLAS, NumPy calls its own: two OpenBLAS thread pools. After a call,
 # a pool's threads spin for a while waiting for more work, and a product in the other library
 # started then shares the cores with them (measured on 2 cores: a 3.9 ms training step took 16 ms
 # right after a NumPy matmul). Small products run on one thread and never meet that; for large
-# layers the per-batch Python costs nothing next to the products, so there the loop below runs the
-# products in NumPy's BLAS, with the same compiled element-wise passes and update, and everything
-# around training (forward, loss, prediction) stays in one pool.
+# layers the per-batch Python costs little next to the products, so there (when run_epochs cannot
+# call NumPy's gemm itself) the loop below runs the products in NumPy's BLAS, with the same compiled
+# element-wise passes and update, and everything around training (forward, loss, prediction) stays
+# in one pool.
 SMALL_BATCH_WORK = 1 << 20   # multiply-adds per batch up to which the whole loop runs compiled
 
 
@@ -338,27 +442,7 @@ def bias_activation(Z, A, b, code, K):
 
 @njit(**_JIT)
 def bias_activation_in_place(Z, b, code, K):
-    """Z = f(Z + b) (each row): for activations whose derivative needs only f(z) (see IN_PLACE)."""
-    zero, one, leaky = K[_ZERO], K[_ONE], K[_LEAKY]
-    nb, n_t = Z.shape
-    if code == 3:                                                          # relu
-        for i in range(nb):
-            for c in range(n_t):
-                z = Z[i, c] + b[c]
-                Z[i, c] = z if z > zero else zero
-    elif code == 1:                                                        # logistic
-        for i in range(nb):
-            for c in range(n_t):
-                Z[i, c] = _logistic_lanes(Z[i, c] + b[c], one)
-    else:
-        for i in range(nb):
-            for c in range(n_t):
-                Z[i, c] = _f(code, Z[i, c] + b[c], zero, one, leaky)
-
-
-# Activations whose f' the passes read from f(z) alone (relu, leaky_relu and elu test z > 0, which is
-# f(z) > 0): their level keeps one array, f(z) written over z. (softplus needs z itself.)
-IN_PLACE = frozenset({0, 1, 2, 3, 4, 6})
+    _bias_activation_in_place(Z, b, code, K)
 
 
 @njit(**_JIT)
@@ -368,26 +452,7 @@ def delta_bias_gradient(D, Z, A, gb, code, K):
 
 @njit(**_JIT)
 def outer_delta_bias_gradient(Dp, d, W, Z, A, gb, code, K):
-    """Dp = d ⊗ W[:, 0] (∂L/∂A of the level below a one-neuron level, as backprop.py's broadcast product),
-    then _delta_and_bias_gradient on it: the two passes in one, with the same two roundings."""
-    zero, one, leaky = K[_ZERO], K[_ONE], K[_LEAKY]
-    nb, n_s = Dp.shape
-    for c in range(n_s):
-        gb[c] = zero
-    for i in range(nb):
-        di = d[i, 0]
-        if code == 3:                                                      # relu
-            for c in range(n_s):
-                g = di * W[c, 0]
-                g = g * (one if Z[i, c] > zero else zero)
-                Dp[i, c] = g
-                gb[c] += g
-        else:                                                              # (identity: f' = 1, exact)
-            for c in range(n_s):
-                g = di * W[c, 0]
-                g = g * _df(code, Z[i, c], A[i, c], zero, one, leaky)
-                Dp[i, c] = g
-                gb[c] += g
+    _outer_delta_and_bias_gradient(Dp, d, W, Z, A, gb, code, K)
 
 
 @njit(**_JIT)

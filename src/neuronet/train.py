@@ -66,7 +66,7 @@ class MatrixEngine:
         self.S, self.lossf, self.opt, self.dtype = S, loss, optimizer, dtype
         self._layers = None
         if compiled:
-            from . import dense_kernel, neuron_engine  # noqa: PLC0415 (numba is imported only when needed)
+            from . import _blas, dense_kernel, neuron_engine  # noqa: PLC0415 (numba is imported only when needed)
 
             self._layers = dense_kernel.plain_layers(S)
             if self._layers is not None and neuron_engine.supports(S, loss, optimizer)[0]:
@@ -74,6 +74,9 @@ class MatrixEngine:
                     optimizer, np.dtype(dtype))
                 self._run = dense_kernel.run_epochs
                 self._run_large = functools.partial(dense_kernel.numpy_blas_epochs, buffers={})
+                # NumPy's own BLAS from the compiled loop when it can be called (then every size runs
+                # there); else numba's np.dot for small layers and the Python-driven loop for large ones
+                self._blas = int(_blas.AVAILABLE)
                 self._small_work = dense_kernel.SMALL_BATCH_WORK
                 self._macs = int((self._layers[:, 2] * self._layers[:, 3]).sum())   # multiply-adds per row
             else:
@@ -106,10 +109,13 @@ class MatrixEngine:
         if not full and (perm.min(initial=0) < 0 or perm.max(initial=0) >= N):
             raise DataError(f"perm must hold row indices in 0…{N - 1}; received values from {perm.min()} to "
                             f"{perm.max()}.")
-        run = self._run if bs * self._macs <= self._small_work else self._run_large
-        run(theta, s1, s2, X, Y, perm, full, bs, np.ascontiguousarray(lr, dtype=np.float64),
-            np.ascontiguousarray(factors, np.float64).reshape(-1), int(t0), self._layers, int(self.lossf.code),
-            self._code, self._K, self._hp64, out)
+        args = (theta, s1, s2, X, Y, perm, full, bs, np.ascontiguousarray(lr, dtype=np.float64),
+                np.ascontiguousarray(factors, np.float64).reshape(-1), int(t0), self._layers, int(self.lossf.code),
+                self._code, self._K, self._hp64, out)
+        if self._blas or bs * self._macs <= self._small_work:
+            self._run(*args, self._blas)
+        else:
+            self._run_large(*args)
         return out
 
     def epoch(self, theta, state, X, Y, perm, batch_size, lr, factors, t0, active=None):
