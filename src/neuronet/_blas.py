@@ -5,9 +5,11 @@ while after each call and then share two cores with the other pool's (a 3.9 ms t
 16 ms right after a NumPy matmul). And ``np.dot`` has no β: C = A·B only, so an update
 θ ← θ − η·Aᵀδ is a product into a gradient array and then a pass over it. NumPy's wheels ship
 OpenBLAS with its CBLAS interface exported (64-bit integers, names ``scipy_cblas_?gemm64_``); this
-module finds that library, checks it on one small product, and makes its ``sgemm``/``dgemm`` known to
-LLVM under fixed names, so the compiled loops call it directly — the symbol is resolved when the code
-is loaded, so numba's on-disk cache stays valid across processes.
+module finds that library, checks it on one small gemm and gemv, and makes its ``?gemm`` and ``?gemv``
+(for products with one row or column, where OpenBLAS's gemm packs a whole operand for a few
+microseconds of arithmetic) known to LLVM under fixed names, so the compiled loops call them
+directly — the symbols are resolved when the code is loaded, so numba's on-disk cache stays valid
+across processes.
 
 Where NumPy's BLAS is something else (MKL, Accelerate, a system library with other names), the names
 are bound to a stub that is never called and ``AVAILABLE`` is False: the compiled loops then keep
@@ -26,14 +28,20 @@ from numba import cfunc, types
 
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112          # CBLAS enum values
 _I, _I64, _U = types.intc, types.int64, types.uintp
-# cblas_?gemm(order, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc); the arrays' addresses
-# are passed as integers (pointers and integers travel in the same registers on every 64-bit ABI).
-_SIG = {dt: types.void(_I, _I, _I, _I64, _I64, _I64, dt, _U, _I64, _U, _I64, dt, _U, _I64)
-        for dt in (types.float32, types.float64)}
-sgemm = types.ExternalFunction("neuronet_sgemm", _SIG[types.float32])
-dgemm = types.ExternalFunction("neuronet_dgemm", _SIG[types.float64])
+# cblas_?gemm(order, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) and
+# cblas_?gemv(order, trans, M, N, alpha, A, lda, x, incx, beta, y, incy); the arrays' addresses are
+# passed as integers (pointers and integers travel in the same registers on every 64-bit ABI).
+_GEMM = {dt: types.void(_I, _I, _I, _I64, _I64, _I64, dt, _U, _I64, _U, _I64, dt, _U, _I64)
+         for dt in (types.float32, types.float64)}
+_GEMV = {dt: types.void(_I, _I, _I64, _I64, dt, _U, _I64, _U, _I64, dt, _U, _I64)
+         for dt in (types.float32, types.float64)}
+sgemm = types.ExternalFunction("neuronet_sgemm", _GEMM[types.float32])
+dgemm = types.ExternalFunction("neuronet_dgemm", _GEMM[types.float64])
+sgemv = types.ExternalFunction("neuronet_sgemv", _GEMV[types.float32])
+dgemv = types.ExternalFunction("neuronet_dgemv", _GEMV[types.float64])
+_OURS = ("neuronet_sgemm", "neuronet_dgemm", "neuronet_sgemv", "neuronet_dgemv")
 
-_NAMES = ("scipy_cblas_{}gemm64_", "cblas_{}gemm64_")   # ILP64 CBLAS, as NumPy's OpenBLAS wheels name it
+_NAMES = ("scipy_cblas_{}64_", "cblas_{}64_")       # ILP64 CBLAS, as NumPy's OpenBLAS wheels name it
 
 
 def _numpy_blas_files() -> list[str]:
@@ -45,21 +53,30 @@ def _numpy_blas_files() -> list[str]:
     return found
 
 
-def _checked(fn, ctype, dtype) -> bool:
-    """One 2×3 · (2×3)ᵀ product with α, β and padded rows, against NumPy: the interface is what we think."""
+def _argtypes(ctype, layout: str) -> list:
+    """ctypes argument types from a letter each: i = enum (int), n = 64-bit integer, s = scalar, p = pointer."""
+    kinds = {"i": ctypes.c_int, "n": ctypes.c_int64, "s": ctype, "p": ctypes.c_void_p}
+    return [kinds[k] for k in layout]
+
+
+def _checked(gemm, gemv, ctype, dtype) -> bool:
+    """One small gemm (2×3 · (2×3)ᵀ with α, β and padded rows) and gemv (transposed, strided x) against
+    NumPy: the interface is what we think."""
     A = np.arange(1, 9, dtype=dtype).reshape(2, 4)[:, :3]           # lda = 4
     B = np.arange(2, 8, dtype=dtype).reshape(2, 3)
     C = np.ones((2, 2), dtype)
-    fn.restype = None
-    fn.argtypes = [ctypes.c_int] * 3 + [ctypes.c_int64] * 3 + [ctype, ctypes.c_void_p, ctypes.c_int64,
-                                                                 ctypes.c_void_p, ctypes.c_int64, ctype,
-                                                                 ctypes.c_void_p, ctypes.c_int64]
-    fn(ROW_MAJOR, NO_TRANS, TRANS, 2, 2, 3, 2.0, A.ctypes.data, 4, B.ctypes.data, 3, 0.5, C.ctypes.data, 2)
-    return bool(np.array_equal(C, 2.0 * A @ B.T + 0.5))
+    for fn, layout in ((gemm, "iiinnnspnpnspn"), (gemv, "iinnspnpnspn")):
+        fn.restype = None
+        fn.argtypes = _argtypes(ctype, layout)
+    gemm(ROW_MAJOR, NO_TRANS, TRANS, 2, 2, 3, 2.0, A.ctypes.data, 4, B.ctypes.data, 3, 0.5, C.ctypes.data, 2)
+    x = np.array([3.0, -1.0, 2.0, 5.0], dtype)                        # x = x[0::2]
+    y = np.ones(3, dtype)
+    gemv(ROW_MAJOR, TRANS, 2, 3, 2.0, A.ctypes.data, 4, x.ctypes.data, 2, 0.5, y.ctypes.data, 1)
+    return bool(np.array_equal(C, 2.0 * A @ B.T + 0.5) and np.array_equal(y, 2.0 * A.T @ x[0::2] + 0.5))
 
 
-def _find() -> tuple[int, int] | None:
-    """Addresses of NumPy's sgemm and dgemm (CBLAS, 64-bit integers), or None."""
+def _find() -> tuple[int, ...] | None:
+    """Addresses of NumPy's sgemm, dgemm, sgemv and dgemv (CBLAS, 64-bit integers), or None."""
     if os.environ.get("NEURONET_NUMPY_BLAS", "1") == "0":           # (to run the np.dot fallback)
         return None
     for path in _numpy_blas_files():
@@ -69,25 +86,31 @@ def _find() -> tuple[int, int] | None:
             continue
         for name in _NAMES:
             try:
-                fs, fd = getattr(lib, name.format("s")), getattr(lib, name.format("d"))
+                fns = [getattr(lib, name.format(f)) for f in ("sgemm", "dgemm", "sgemv", "dgemv")]
             except AttributeError:
                 continue
-            if _checked(fs, ctypes.c_float, np.float32) and _checked(fd, ctypes.c_double, np.float64):
-                return (ctypes.cast(fs, ctypes.c_void_p).value, ctypes.cast(fd, ctypes.c_void_p).value)
+            if (_checked(fns[0], fns[2], ctypes.c_float, np.float32)
+                    and _checked(fns[1], fns[3], ctypes.c_double, np.float64)):
+                return tuple(ctypes.cast(f, ctypes.c_void_p).value for f in fns)
     return None
 
 
-def _stub(order, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc):
+def _gemm_stub(order, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc):
     return
 
 
-def _stub_addresses() -> tuple[int, int]:
-    """Functions of gemm's signature that do nothing: what the names resolve to when AVAILABLE is False
-    (compiled code that mentions them must still link; it never calls them then)."""
-    return tuple(cfunc(_SIG[dt], cache=True)(_stub).address for dt in (types.float32, types.float64))
+def _gemv_stub(order, ta, m, n, alpha, a, lda, x, incx, beta, y, incy):
+    return
+
+
+def _stub_addresses() -> tuple[int, ...]:
+    """Functions of gemm's and gemv's signatures that do nothing: what the names resolve to when
+    AVAILABLE is False (compiled code that mentions them must still link; it never calls them then)."""
+    return tuple(cfunc(sig[dt], cache=True)(stub).address for stub, sig in ((_gemm_stub, _GEMM), (_gemv_stub, _GEMV))
+                 for dt in (types.float32, types.float64))
 
 
 _found = _find()
 AVAILABLE = _found is not None
-for _name, _address in zip(("neuronet_sgemm", "neuronet_dgemm"), _found or _stub_addresses()):
+for _name, _address in zip(_OURS, _found or _stub_addresses()):
     llvm.add_symbol(_name, _address)

@@ -108,13 +108,29 @@ def _layout(M, it):
 def _gemm(A, B, C, alpha, beta):
     """C = α·A·B + β·C in NumPy's BLAS. A and B may be transposed views (Aᵀ, Wᵀ) of arrays with
     contiguous rows, as every array here is (C-ordered data, reshaped ranges of flat buffers); C has
-    contiguous rows."""
+    contiguous rows. A product into one column or one row is a gemv."""
     it = C.itemsize
     m, n = C.shape
     k = A.shape[1]
     a_t, lda = _layout(A, it)
     b_t, ldb = _layout(B, it)
-    ldc = max(1, C.strides[0] // it if m > 1 else n)
+    if n == 1 or m == 1:
+        if n == 1:          # C[:, 0] = α·A·B[:, 0] + β·C[:, 0]; A is stored (m, k), or (k, m) when transposed
+            M, x, incx, y, incy = A, B, B.strides[0], C, C.strides[0]
+            t, rows, cols, ld = a_t, (m if a_t == _blas.NO_TRANS else k), (k if a_t == _blas.NO_TRANS else m), lda
+        else:               # C[0, :] = α·Bᵀ·A[0, :] + β·C[0, :]: B read the other way round
+            M, x, incx, y, incy = B, A, A.strides[1], C, C.strides[1]
+            t = _blas.TRANS if b_t == _blas.NO_TRANS else _blas.NO_TRANS
+            rows, cols, ld = (k, n, ldb) if b_t == _blas.NO_TRANS else (n, k, ldb)
+        incx, incy = max(1, incx // it), max(1, incy // it)
+        if it == 4:
+            _blas.sgemv(_blas.ROW_MAJOR, t, rows, cols, alpha, M.ctypes.data, ld, x.ctypes.data, incx, beta,
+                        y.ctypes.data, incy)
+        else:
+            _blas.dgemv(_blas.ROW_MAJOR, t, rows, cols, alpha, M.ctypes.data, ld, x.ctypes.data, incx, beta,
+                        y.ctypes.data, incy)
+        return
+    ldc = max(1, C.strides[0] // it)
     if it == 4:
         _blas.sgemm(_blas.ROW_MAJOR, a_t, b_t, m, n, k, alpha, A.ctypes.data, lda, B.ctypes.data, ldb, beta,
                     C.ctypes.data, ldc)
