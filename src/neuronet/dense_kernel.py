@@ -11,8 +11,8 @@ a network one batch is a handful of matrix products and a few passes over their 
 NumPy pays about a microsecond of Python and dispatch for each of the ~35 array operations
 this takes, which is most of the time for small layers (a batch of 32 through 64-64-10 is a
 few microseconds of arithmetic). Here the whole run of K epochs is one compiled call: the
-products go to NumPy's own BLAS, called from the compiled code (``_blas``: CBLAS gemm, one thread
-pool with NumPy's, no allocation), the element-wise work is fused into one pass per level (bias +
+products go to NumPy's own BLAS, called from the compiled code (``_blas``: CBLAS gemm and gemv,
+one thread pool with NumPy's, no allocation), the element-wise work is fused into one pass per level (bias +
 activation, f(z) written over z where f' needs only f(z); derivative + bias gradient, fused with
 the outer product below a one-neuron level), each level is updated as soon as its gradient is
 made, and plain SGD's update θ ← θ − η·Aᵀδ is gemm's own accumulation (β = 1) into the weights.
@@ -35,10 +35,10 @@ import math
 import numpy as np
 from numba import njit
 
+from . import _blas
 from .neuron_engine import (_B1, _B2, _EPS, _ETA_MINUS, _ETA_PLUS, _HALF, _JIT, _LEAKY, _MU,
                             _ONE, _ONE_MINUS_B1, _ONE_MINUS_B2, _STEP_MAX, _STEP_MIN, _TWO, _ZERO, ADAM, MOMENTUM,
                             NESTEROV, RPROP, SGD, _INLINE, _df, _f, _logistic_lanes, _loss_grad)
-from . import _blas
 from .structure import BIAS, Structure
 
 # Columns of the layer table (one row per level t = 1…L).
