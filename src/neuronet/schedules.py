@@ -41,10 +41,10 @@ class Schedule:
 
     def factors(self, t0: int, n: int, steps_per_epoch: int, epochs: int) -> np.ndarray:
         """factor for updates t0 … t0+n−1: shape (n,), float64."""
-        e = np.arange(t0, t0 + n, dtype=np.float64) / steps_per_epoch
-        p = self.params
         if self.name == "constant":
             return np.ones(n)
+        e = np.arange(t0, t0 + n, dtype=np.float64) / steps_per_epoch
+        p = self.params
         if self.name == "inverse_time":
             return 1.0 / (1.0 + p["decay"] * e)
         if self.name == "power":
