@@ -30,8 +30,10 @@ import numpy as np
 from numba import njit, prange
 
 import neuronet as nn
-from neuronet import backprop, initializers, losses, neuron_engine, optimizers
-from neuronet.neuron_engine import NeuronEngine
+from neuronet import initializers, losses, optimizers
+from neuronet.engines import neuron as neuron_engine
+from neuronet.model import backprop
+from neuronet.engines.neuron import NeuronEngine
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 XOR_Y = np.array([[0], [1], [1], [0]], dtype=float)
@@ -177,7 +179,7 @@ COMPILE_SCRIPT = textwrap.dedent("""
     t = time.perf_counter()
     import neuronet as nn
     from neuronet import losses, optimizers
-    from neuronet.neuron_engine import NeuronEngine
+    from neuronet.engines.neuron import NeuronEngine
     times = [time.perf_counter() - t]
     net = nn.mlp([2, 2, 1], hidden="logistic", output="logistic", seed=0)
     X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=DTYPE); Y = np.array([[0], [1], [1], [0]], dtype=DTYPE)

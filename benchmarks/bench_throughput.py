@@ -20,8 +20,8 @@ import numpy as np
 
 import neuronet as nn
 from neuronet import losses, optimizers
-from neuronet.backprop import loss_and_gradient
-from neuronet.train import MatrixEngine
+from neuronet.model.backprop import loss_and_gradient
+from neuronet.engines import MatrixEngine
 
 from _common import machine, median_time
 

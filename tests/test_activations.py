@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from neuronet import activations
-from neuronet.activations import ACTIVATIONS, LEAKY_SLOPE
+from neuronet.model.activations import ACTIVATIONS, LEAKY_SLOPE
 from neuronet.errors import GraphError
 
 ALL = list(ACTIVATIONS)

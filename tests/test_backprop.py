@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import neuronet as nn
-from neuronet import backprop, losses
-from neuronet.network import Network
+from neuronet import losses
+from neuronet.model import backprop
+from neuronet.model.network import Network
 
 # Every differentiable activation; step is excluded (its derivative is 0 almost everywhere
 # and not the derivative of the function seen by finite differences).

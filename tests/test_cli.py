@@ -118,7 +118,7 @@ def test_classification_train_predict_evaluate(work, clf_model):
     assert val == sorted(val)                                           # best (lowest val loss) first
 
     # the preprocessing is inside the model file
-    net = files.load(clf_model)
+    net = nn.load(clf_model)
     prep = net.info["preprocessing"]
     assert prep["target"] == "label" and prep["task"] == "classification" and prep["classes"] == ["no", "yes"]
     kinds = {f["name"]: f["kind"] for f in prep["features"]}
@@ -166,7 +166,7 @@ def test_regression_train_evaluate_predict(work):
                  "--restarts", "2", "--out", "reg.safetensors", *FAST, cwd=work)
     assert r.returncode == 0, r.stderr
     assert "regression" in r.stdout and "RMSE" in r.stdout and "R²" in r.stdout
-    net = files.load(work / "reg.safetensors")
+    net = nn.load(work / "reg.safetensors")
     prep = net.info["preprocessing"]
     assert prep["task"] == "regression" and prep["loss"] == "squared"
     assert prep["target_std"] > 1 and len(net.outputs) == 1
@@ -233,7 +233,7 @@ def test_show_draw_and_export(work, clf_model, tmp_path):
     ort = pytest.importorskip("onnxruntime")
     r = invoke("export", str(clf_model), str(tmp_path / "clf.onnx"))
     assert r.exit_code == 0, r.stderr
-    net = files.load(clf_model)
+    net = nn.load(clf_model)
     sess = ort.InferenceSession(str(tmp_path / "clf.onnx"))
     X = np.random.default_rng(0).normal(size=(5, 5))
     got = sess.run(None, {sess.get_inputs()[0].name: X.astype(np.float64)})[0]
@@ -256,7 +256,7 @@ def test_explain_running_example_and_a_model_row(clf_model):
 def tabular_row(model: Path, b: int) -> np.ndarray:
     from neuronet import tabular
 
-    net = files.load(model)
+    net = nn.load(model)
     prep = tabular.Preprocessing.of(net)
     return prep.transform(tabular.read_csv(model.parent / "clf.csv"))[b]
 
@@ -330,7 +330,7 @@ def test_errors_at_predict_time(work, clf_model, tmp_path):
     sq = str(d / "sq.json")
     r = invoke("train", "xor", "--loss", "squared", "--hidden", "4", "--epochs", "5", "--out", sq, *FAST)
     assert r.exit_code == 0 and "no validation rows" in r.stdout, r.stderr
-    assert files.load(sq).info["preprocessing"]["loss"] == "squared"
+    assert nn.load(sq).info["preprocessing"]["loss"] == "squared"
     assert len(read_csv(invoke("predict", sq, "xor").stdout)) == 4
     assert "whose outputs are not probabilities" in error(invoke("predict", sq, "xor", "--proba"))
     sine = str(d / "sine.json")
@@ -406,7 +406,7 @@ def test_ctrl_c_keeps_the_checkpoint_and_resume_completes(tmp_path):
     assert words[:2] == ["neuronet", "train"] and words[words.index("--resume") + 1] == "ck.npz"
     r = neuronet(*words[1:], cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    net = files.load(tmp_path / "small.json")
+    net = nn.load(tmp_path / "small.json")
     assert net.info["training"]["epochs"] == 3000
     assert "3000" in r.stdout and "ran_out" in r.stdout
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import neuronet as nn
 from neuronet import activations
-from neuronet.construct import (
+from neuronet.seeing.construct import (
     ProductRow, boolean, default_scale, derivative, format_report, linear_collapse, multiplication_gate,
     operating_point, patterns, product, product_report,
 )
@@ -418,7 +418,7 @@ def test_identity_network_collapses_to_one_matrix():
 # -- constructions are ordinary networks --------------------------------------------------------
 @pytest.mark.parametrize("ext", ["json", "safetensors"])
 def test_constructions_survive_a_model_file(tmp_path, ext):
-    from neuronet.files import load
+    from neuronet import load
 
     for net in (boolean([0, 1, 1, 0]), multiplication_gate("tanh"), product(5), product(3, deep=False)):
         path = tmp_path / f"net.{ext}"

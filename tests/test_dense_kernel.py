@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 
 import neuronet as nn
-from neuronet import _blas, dense_kernel, initializers, losses, optimizers
-from neuronet.train import MatrixEngine
+from neuronet import initializers, losses, optimizers
+from neuronet.engines import _blas, dense as dense_kernel
+from neuronet.engines import MatrixEngine
 
 TOL = 1e-10
 # The NumPy path, then the compiled loop with NumPy's gemm (where it can be called, else np.dot),
@@ -202,7 +203,7 @@ def test_training_without_numpy_blas_gives_the_same_result(tmp_path):
     resolve to a stub and the loops use np.dot; training ends where it ends with NumPy's gemm."""
     script = (
         "import sys, numpy as np, neuronet as nn\n"
-        "from neuronet import _blas\n"
+        "from neuronet.engines import _blas\n"
         "rng = np.random.default_rng(0)\n"
         "X, Y = rng.normal(size=(64, 20)), rng.normal(size=(64, 1))\n"
         "r = nn.train(nn.mlp([20, 40, 30, 1], seed=0), X, Y, epochs=6, batch_size=16, engine='matrix', seed=1)\n"

@@ -13,8 +13,8 @@ from matplotlib.figure import Figure
 
 import neuronet as nn
 from neuronet import DataError, GraphError, datasets, draw
-from neuronet._layout import COLORS, LABEL_HALF
-from neuronet.activations import ACTIVATIONS
+from neuronet.seeing._layout import COLORS, LABEL_HALF
+from neuronet.model.activations import ACTIVATIONS
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -13,8 +13,8 @@ from hypothesis import given, settings, strategies as st
 
 import neuronet as nn
 from neuronet.errors import DataError
-from neuronet.examples import RUNNING_EXAMPLE_WEIGHTS, running_example, running_example_input
-from neuronet.explain import Explanation, explain
+from neuronet.model.examples import RUNNING_EXAMPLE_WEIGHTS, running_example, running_example_input
+from neuronet.seeing.explain import Explanation, explain
 
 
 def sig(v: float) -> float:

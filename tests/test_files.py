@@ -75,7 +75,7 @@ def test_round_trip_is_bit_exact(tmp_path, suffix, dtype, make):
     net = make(dtype)
     path = tmp_path / f"model{suffix}"
     net.save(path)
-    back = files.load(path)
+    back = nn.load(path)
     assert_same(net, back)
     assert back.layers == (None if make is skip_net else [[1, 2, 3, 4], [5, 6, 7, 8, 9], [10, 11]])
     names = {nu.name for nu in back.neurons} - {None}
@@ -100,7 +100,7 @@ def test_every_float_survives(tmp_path, suffix, dtype):
     net.set_weights({ij: float(v) for ij, v in zip(net.edges, vals)})
     path = tmp_path / f"m{suffix}"
     net.save(path)
-    back = files.load(path)
+    back = nn.load(path)
     assert back.theta.tobytes() == net.theta.tobytes()
 
 
@@ -113,7 +113,7 @@ def test_float32_json_text_is_short_and_exact(tmp_path, w):
     net.save(path)
     text = path.read_text()
     assert f"[1, 3, {str(np.float32(w))}]" in text or f"[1, 3, {float(np.float32(w))!r}]" in text
-    assert files.load(path).theta.tobytes() == net.theta.tobytes()
+    assert nn.load(path).theta.tobytes() == net.theta.tobytes()
 
 
 def test_json_is_readable_and_documented(tmp_path):
@@ -148,7 +148,7 @@ def test_info_with_numpy_values_is_converted(tmp_path):
                 "labels": ("a", "b"), "nested": [{"deep": None}]}
     for s in SUFFIXES:
         net.save(tmp_path / f"m{s}")
-        assert files.load(tmp_path / f"m{s}").info == {"mean": [[1.5, 2.0]], "n": 3, "ok": True, "x": 0.5,
+        assert nn.load(tmp_path / f"m{s}").info == {"mean": [[1.5, 2.0]], "n": 3, "ok": True, "x": 0.5,
                                                        "labels": ["a", "b"], "nested": [{"deep": None}]}
 
 
@@ -198,7 +198,7 @@ def test_non_finite_weights_are_refused_on_save(tmp_path):
 # -- paths, extensions, atomic writes ------------------------------------------------------
 @pytest.mark.parametrize("name", ["m.pkl", "m", "m.npz", "m.json.bak"])
 def test_unknown_extension(tmp_path, name):
-    for call in (lambda p: nn.mlp([1, 1]).save(p), files.load):
+    for call in (lambda p: nn.mlp([1, 1]).save(p), nn.load):
         with pytest.raises(ModelFileError, match=r"\.json.*\.safetensors") as e:
             call(tmp_path / name)
         assert name in str(e.value)
@@ -207,7 +207,7 @@ def test_unknown_extension(tmp_path, name):
 def test_extension_is_case_insensitive(tmp_path):
     net = layered()
     net.save(tmp_path / "M.JSON")
-    assert_same(net, files.load(tmp_path / "M.JSON"))
+    assert_same(net, nn.load(tmp_path / "M.JSON"))
 
 
 def test_save_into_missing_folder(tmp_path):
@@ -223,7 +223,7 @@ def test_save_onto_a_folder(tmp_path):
 
 def test_path_of_wrong_type():
     with pytest.raises(ModelFileError, match="file path"):
-        files.load(3)
+        nn.load(3)
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)
@@ -264,7 +264,7 @@ def test_interrupted_save_keeps_the_old_file(tmp_path, monkeypatch, suffix, vict
     monkeypatch.undo()
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == [path.name]      # no temporary file left behind
-    assert_same(old, files.load(path))
+    assert_same(old, nn.load(path))
 
 
 def test_keyboard_interrupt_during_save_is_not_swallowed(tmp_path, monkeypatch):
@@ -390,7 +390,7 @@ def test_bad_json_files(tmp_path, content, words):
     path = tmp_path / "bad.json"
     path.write_bytes(content.encode() if isinstance(content, str) else content)
     with pytest.raises(ModelFileError) as e:
-        files.load(path)
+        nn.load(path)
     assert type(e.value) is ModelFileError
     assert f"Cannot load model file '{path}': " in str(e.value)
     assert e.value.args[0].count("\n") < 12
@@ -403,7 +403,7 @@ def test_float32_overflow_in_json(tmp_path):
     doc["edges"][0][2] = 1e39
     (tmp_path / "m.json").write_text(json.dumps(doc))
     with pytest.raises(ModelFileError, match=r"edge 1 → 5 is 1e\+39 \(float32 overflows\)"):
-        files.load(tmp_path / "m.json")
+        nn.load(tmp_path / "m.json")
 
 
 def test_hand_written_file_with_defaults(tmp_path):
@@ -414,7 +414,7 @@ def test_hand_written_file_with_defaults(tmp_path):
                     {"id": 3, "kind": "output", "activation": "Sigmoid", "name": "y"}],
         "edges": [[1, 3, 2], [2, 3, -1]],
     }))
-    net = files.load(tmp_path / "m.json")
+    net = nn.load(tmp_path / "m.json")
     assert net.dtype == np.float64 and net.info == {} and net.activation(3) == "logistic"
     assert net.forward([0.5]) == pytest.approx([0.5])
 
@@ -423,16 +423,16 @@ def test_hand_written_file_with_defaults(tmp_path):
 def test_a_device_is_not_read_forever(tmp_path):
     (tmp_path / "zero.json").symlink_to("/dev/zero")
     with pytest.raises(ModelFileError, match="not a regular file"):
-        files.load(tmp_path / "zero.json")
+        nn.load(tmp_path / "zero.json")
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)
 def test_missing_file_and_folder(tmp_path, suffix):
     with pytest.raises(ModelFileError, match="no such file"):
-        files.load(tmp_path / f"absent{suffix}")
+        nn.load(tmp_path / f"absent{suffix}")
     (tmp_path / f"dir{suffix}").mkdir()
     with pytest.raises(ModelFileError, match="is a folder"):
-        files.load(tmp_path / f"dir{suffix}")
+        nn.load(tmp_path / f"dir{suffix}")
 
 
 # -- safetensors: every size checked before anything is allocated --------------------------
@@ -454,7 +454,7 @@ def st_parts() -> tuple[dict, bytes]:
 def load_bytes(tmp_path, data: bytes, suffix=".safetensors"):
     path = tmp_path / f"m{suffix}"
     path.write_bytes(data)
-    return files.load(path)
+    return nn.load(path)
 
 
 def bad_st(tmp_path, data, words):
@@ -574,9 +574,9 @@ def test_files_with_the_wrong_extension(tmp_path):
     os.replace(tmp_path / "m.json", tmp_path / "x.safetensors")
     os.replace(tmp_path / "m2.safetensors", tmp_path / "x.json")
     with pytest.raises(ModelFileError, match="looks like JSON text; rename it to end in .json"):
-        files.load(tmp_path / "x.safetensors")
+        nn.load(tmp_path / "x.safetensors")
     with pytest.raises(ModelFileError, match="looks like a safetensors file"):
-        files.load(tmp_path / "x.json")
+        nn.load(tmp_path / "x.json")
 
 
 # -- malicious files -----------------------------------------------------------------------
@@ -600,7 +600,7 @@ def test_a_pickle_is_never_loaded(tmp_path, suffix, protocol):
     path = tmp_path / f"model{suffix}"
     path.write_bytes(pickle.dumps(Evil(str(sentinel)), protocol=protocol))
     with pytest.raises(ModelFileError, match="(pickle|claim a header|not valid JSON)"):
-        files.load(path)                                               # …but not through load()
+        nn.load(path)                                               # …but not through load()
     assert not sentinel.exists()
 
 
@@ -612,7 +612,7 @@ def test_numpy_object_array_is_never_loaded(tmp_path):
     for suffix in SUFFIXES:
         (tmp_path / f"m{suffix}").write_bytes(buf.getvalue())
         with pytest.raises(ModelFileError):
-            files.load(tmp_path / f"m{suffix}")
+            nn.load(tmp_path / f"m{suffix}")
     assert not sentinel.exists()
 
 
@@ -631,7 +631,7 @@ def test_sparse_file_cannot_demand_huge_blocks(tmp_path, monkeypatch):
     tracemalloc.start()
     try:
         with pytest.raises(ModelFileError, match="1,001,000 entries"):
-            files.load(path)
+            nn.load(path)
         assert tracemalloc.get_traced_memory()[1] < 20 * 2**20
     finally:
         tracemalloc.stop()
@@ -653,14 +653,14 @@ def outcome(folder: Path, suffix: str, data: bytes) -> nn.Network | None:
     path = folder / f"fuzz{suffix}"
     path.write_bytes(data)
     try:
-        net = files.load(path)
+        net = nn.load(path)
     except ModelFileError as e:
         assert type(e) is ModelFileError and str(path) in str(e)
         return None
     assert isinstance(net, nn.Network)
     for s in SUFFIXES:                     # whatever loads is a valid network that saves and loads again
         net.save(folder / f"again{s}")
-        assert_same(net, files.load(folder / f"again{s}"))
+        assert_same(net, nn.load(folder / f"again{s}"))
     return net
 
 

@@ -11,8 +11,8 @@ import pytest
 import neuronet as nn
 from neuronet import activations
 from neuronet.errors import GraphError
-from neuronet.examples import running_example
-from neuronet.graph import validate
+from neuronet.model.examples import running_example
+from neuronet.model.topology import validate
 
 
 def chain(*acts_out):

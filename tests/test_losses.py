@@ -11,7 +11,7 @@ import pytest
 import neuronet as nn
 from neuronet import losses
 from neuronet.errors import DataError
-from neuronet.losses import LOSSES, prepare_targets
+from neuronet.model.losses import LOSSES, prepare_targets
 
 LN = math.log
 

@@ -11,7 +11,7 @@ import pytest
 import neuronet as nn
 from neuronet import examples
 from neuronet.errors import DataError, GraphError
-from neuronet.examples import RUNNING_EXAMPLE_WEIGHTS, running_example, running_example_input
+from neuronet.model.examples import RUNNING_EXAMPLE_WEIGHTS, running_example, running_example_input
 
 
 def sigma(z: float) -> float:

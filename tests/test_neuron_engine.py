@@ -18,9 +18,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import neuronet as nn
-from neuronet import activations, backprop, initializers, losses, neuron_engine, optimizers
+from neuronet import activations, initializers, losses, optimizers
+from neuronet.engines import neuron as neuron_engine
+from neuronet.model import backprop
 from neuronet.errors import DataError
-from neuronet.neuron_engine import NeuronEngine, supports
+from neuronet.engines.neuron import NeuronEngine, supports
 
 TOL = 1e-10
 

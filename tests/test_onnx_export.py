@@ -9,7 +9,7 @@ import pytest
 
 import neuronet as nn
 from neuronet.errors import ModelFileError
-from neuronet.onnx_export import SUPPORTED, export_onnx, to_onnx
+from neuronet.io.onnx import SUPPORTED, export_onnx, to_onnx
 
 X = np.random.default_rng(0).normal(size=(64, 3)) * 4      # (B, n_in): both sides of every kink and plateau
 

@@ -15,7 +15,7 @@ import pytest
 import neuronet as nn
 from neuronet import datasets
 from neuronet.errors import DataError
-from neuronet.report import compute_metrics, write_report
+from neuronet.seeing.report import compute_metrics, write_report
 
 
 class Collect(HTMLParser):

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from neuronet import DataError, ModelFileError, datasets, tabular
-from neuronet.tabular import Preprocessing, read_csv
+from neuronet.io.tabular import Preprocessing, read_csv
 
 
 def table(text: str, name: str = "t.csv") -> tabular.Table:

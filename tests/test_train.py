@@ -45,7 +45,7 @@ def test_xor_with_five_restarts_always_solves(seed):
 
 
 def test_running_example_per_example_sgd_with_decreasing_step_fits_a_smooth_function():
-    from neuronet.examples import running_example
+    from neuronet.model.examples import running_example
 
     x = np.linspace(-2, 2, 40)[:, None]
     y = np.tanh(1.5 * x[:, 0]) * 0.8 + 0.1 * x[:, 0]

@@ -1,5 +1,15 @@
 """neuronet: feed-forward neural networks as graphs of neurons and weighted edges.
 
+The package, bottom to top (imports flow one way, upwards never):
+
+* ``model``    -- the seed's mathematics, in NumPy: graph, structure, network, activations,
+                  losses, backpropagation, optimizers, schedules, model files (the reference);
+* ``engines``  -- the same arithmetic compiled (numba) and on BLAS, behind one interface;
+* ``training`` -- the training loop, its run state, checkpoints and result;
+* ``io``       -- tables (CSV, preprocessing), built-in data sets, ONNX;
+* ``seeing``   -- explain, draw, report, construct, demos;
+* ``cli``, ``sklearn`` -- the front ends.
+
 Shape letters used in comments throughout the package:
 
 * ``R`` -- restarts: independent copies of a network trained at once (an array axis);
@@ -14,33 +24,40 @@ Shape letters used in comments throughout the package:
 (1, 1)
 """
 
+from ._version import __version__  # noqa: F401
 from .errors import DataError, GraphError, ModelFileError, NeuronetError, TrainingError
-from .graph import Graph, Neuron
-from .network import Gradient, Network, Trace, mlp
-from .train import Ensemble, TrainResult, train
+from .model.graph import Graph, mlp
+from .model.network import Gradient, Network, Trace, load
+from .model.topology import Neuron
+from .training import Ensemble, TrainResult, train
 
 __all__ = [
     "Graph", "Neuron", "Network", "Trace", "Gradient", "mlp", "train", "TrainResult", "Ensemble",
     "NeuronetError", "GraphError", "DataError", "ModelFileError", "TrainingError",
     "load", "draw", "explain", "datasets", "construct", "examples",
 ]
-__version__ = "0.1.0"
 
 # Modules that pull in matplotlib, scikit-learn or numba load on first use, so that
 # ``import neuronet`` stays fast. ``nn.draw(net)`` and ``nn.explain(net, x, y)`` are callable.
-_LAZY = {"draw", "explain", "datasets", "construct", "examples", "files", "demos", "report",
-         "activations", "losses", "optimizers", "schedules", "initializers"}
+_LAZY = {
+    "draw": "seeing.draw", "explain": "seeing.explain", "construct": "seeing.construct",
+    "demos": "seeing.demos", "report": "seeing.report",
+    "datasets": "io.datasets", "tabular": "io.tabular",
+    "examples": "model.examples", "files": "model.files", "activations": "model.activations",
+    "losses": "model.losses", "optimizers": "model.optimizers", "schedules": "model.schedules",
+    "initializers": "model.initializers",
+}
 
 
 def __getattr__(name):
     import importlib
 
     if name in _LAZY:
-        return importlib.import_module(f".{name}", __name__)
-    if name in ("load", "save"):
-        return getattr(importlib.import_module(".files", __name__), name)
+        return importlib.import_module(f".{_LAZY[name]}", __name__)
+    if name == "save":
+        return importlib.import_module(".model.files", __name__).save
     raise AttributeError(f"module 'neuronet' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | _LAZY | {"load", "save"})
+    return sorted(set(globals()) | set(_LAZY) | {"save"})

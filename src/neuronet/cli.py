@@ -28,7 +28,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 import typer
 
-from . import tabular
+from .io import tabular
 from .errors import DataError, ModelFileError, NeuronetError
 
 HELP = """Feed-forward neural networks: train on a CSV file or a built-in data set, predict, inspect.
@@ -52,7 +52,7 @@ INTERRUPTED = 130  # the shell's code for a process ended by SIGINT
 
 def _version(value: bool) -> None:
     if value:
-        from . import __version__  # noqa: PLC0415
+        from ._version import __version__  # noqa: PLC0415
 
         print(f"neuronet {__version__}")
         raise typer.Exit(0)
@@ -127,7 +127,7 @@ def _choice(table: Callable[[str], Any], what: str) -> Callable[[Optional[str]],
 
 
 def _activation(v):
-    from . import activations  # noqa: PLC0415
+    from .model import activations  # noqa: PLC0415
 
     _choice(activations.get, "activation")(v)
     if v is not None and activations.get(v).name == "step":
@@ -137,13 +137,13 @@ def _activation(v):
 
 
 def _loss(v):
-    from . import losses  # noqa: PLC0415
+    from .model import losses  # noqa: PLC0415
 
     return _choice(losses.get, "loss")(v)
 
 
 def _optimizer(v):
-    from . import optimizers  # noqa: PLC0415
+    from .model import optimizers  # noqa: PLC0415
 
     return _choice(optimizers.get, "optimizer")(v)
 
@@ -167,7 +167,7 @@ def parse_schedule(text: str):
 
 
 def _schedule(v):
-    from . import schedules  # noqa: PLC0415
+    from .model import schedules  # noqa: PLC0415
 
     return _choice(lambda s: schedules.get(parse_schedule(s)), "schedule")(v)
 
@@ -279,7 +279,7 @@ def train(
     model and the new rows.
     """
     import neuronet as nn  # noqa: PLC0415
-    from . import files  # noqa: PLC0415
+    from .model import files  # noqa: PLC0415
 
     sizes = parse_hidden(hidden)
     # -- every output path is checked before the long part starts --------------------------
@@ -346,7 +346,7 @@ def train(
 
 
 def _check_loss(prep: tabular.Preprocessing) -> None:
-    from . import losses  # noqa: PLC0415
+    from .model import losses  # noqa: PLC0415
 
     prep.loss = losses.get(prep.loss).name
     if prep.task == tabular.REGRESSION and losses.get(prep.loss).classification:
@@ -380,7 +380,7 @@ def _interrupted(ctx, epoch: int, epochs: int, checkpoint: Optional[Path], every
 def _write_report(path: Path, result, prep: tabular.Preprocessing, metrics: dict, X: np.ndarray, y: np.ndarray,
                   t: tabular.Table, n_tr: int, n_va: int) -> None:
     """The HTML report of the run, on all rows (X, y as the network sees them) with the metrics computed here."""
-    from . import report  # noqa: PLC0415  (matplotlib is imported only when a report is asked for)
+    from .seeing import report  # noqa: PLC0415  (matplotlib is imported only when a report is asked for)
 
     flat = {f"{split} {k}": v for split, m in metrics.items() for k, v in m.items()
             if k in ("accuracy", "rmse", "mae", "r2")}
@@ -477,9 +477,9 @@ def _shape(net) -> str:
 
 # -- predict, evaluate ---------------------------------------------------------------------------
 def _load_model(model: Path):
-    from . import files  # noqa: PLC0415
+    from .model.network import load  # noqa: PLC0415
 
-    net = files.load(model)
+    net = load(model)
     return net, tabular.Preprocessing.of(net, str(model))
 
 
@@ -556,11 +556,11 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="Print the description as JSON."),
 ) -> None:
     """Describe a model: neurons, layers, weights, preprocessing, how it was trained."""
-    from . import files  # noqa: PLC0415
+    from .model.network import load  # noqa: PLC0415
 
     if draw is not None:
         tabular.check_writable(draw, "drawing")
-    net = files.load(model)
+    net = load(model)
     kinds = [nu.kind for nu in net.neurons]
     counts = {k: kinds.count(k) for k in ("input", "bias", "hidden", "output")}
     desc = {"file": str(model), "neurons": len(kinds), **{f"{k}_neurons": v for k, v in counts.items()},
@@ -573,7 +573,7 @@ def show(
     else:
         _print_model(model, net, counts, prep)
     if draw is not None:
-        from . import draw as drawing  # noqa: PLC0415
+        from .seeing import draw as drawing  # noqa: PLC0415
 
         drawing.draw(net, draw)
         if not as_json:
@@ -646,12 +646,12 @@ def export(
     The ONNX graph computes the network itself: it takes the preprocessed inputs (see
     neuronet show) and returns the raw outputs (class scores, or the standardized target).
     """
-    from . import files  # noqa: PLC0415
+    from .model.network import load  # noqa: PLC0415
 
     tabular.check_writable(path, "ONNX file")
-    net = files.load(model)
+    net = load(model)
     try:
-        from . import onnx_export  # noqa: PLC0415
+        from .io import onnx as onnx_export  # noqa: PLC0415
 
         onnx_export.export_onnx(net, path)
     except ImportError as exc:
@@ -674,10 +674,10 @@ def explain(
     as_json: bool = typer.Option(False, "--json", help="Print the explanation as JSON."),
 ) -> None:
     """Walk one example through a network: forward pass, loss, backpropagation, one SGD step."""
-    from . import explain as explaining  # noqa: PLC0415
+    from .seeing import explain as explaining  # noqa: PLC0415
 
     if model is None:
-        from . import examples  # noqa: PLC0415
+        from .model import examples  # noqa: PLC0415
 
         if row or data is not None:
             raise typer.BadParameter("--row and --data choose a row of a model's data; give MODEL too "
@@ -726,7 +726,7 @@ def _jsonable(v):
 
 
 def _demo_name(v: str) -> str:
-    from . import demos  # noqa: PLC0415
+    from .seeing import demos  # noqa: PLC0415
 
     if v not in demos.NAMES:
         raise typer.BadParameter(f"unknown demo {v!r}; the demos are: {', '.join(demos.NAMES)}.")
@@ -742,7 +742,7 @@ def demo(
     seed: int = typer.Option(0, min=0),
 ) -> None:
     """Run one of the seed's demonstrations (XOR and restarts, boolean functions, backpropagation…)."""
-    from . import demos  # noqa: PLC0415
+    from .seeing import demos  # noqa: PLC0415
 
     if out is not None and not out.is_dir():
         raise DataError(f"--out {str(out)!r} is not a folder; create it first.")
@@ -756,7 +756,7 @@ def data_list() -> None:
     """List the built-in data sets: name, task, rows, features."""
     from rich.table import Table  # noqa: PLC0415
 
-    from . import datasets  # noqa: PLC0415
+    from .io import datasets  # noqa: PLC0415
 
     table = Table(title="built-in data sets (use the name as DATA)", title_justify="left")
     for col, just in (("name", "left"), ("task", "left"), ("rows", "right"), ("features", "right"),
@@ -774,7 +774,7 @@ def data_show(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write it to this CSV file instead of stdout."),
 ) -> None:
     """Write a built-in data set as CSV (features, then the target with class names)."""
-    from . import datasets  # noqa: PLC0415
+    from .io import datasets  # noqa: PLC0415
 
     if out is not None:
         tabular.check_writable(out, "CSV file")

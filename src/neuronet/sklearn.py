@@ -34,10 +34,12 @@ from sklearn.utils._param_validation import Interval, InvalidParameterError, Str
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import activations, schedules
-from .losses import log_softmax, softmax
-from .network import Network, mlp
-from .train import ENGINES, TrainResult, train
+from .model import activations, schedules
+from .model.losses import log_softmax, softmax
+from .model.network import Network
+from .model.graph import mlp
+from .engines import ENGINES
+from .training import TrainResult, train
 
 __all__ = ["NeuralNetClassifier", "NeuralNetRegressor"]
 

@@ -33,9 +33,9 @@ from typing import Any
 
 import numpy as np
 
-from . import activations, losses as losses_mod
-from .errors import DataError
-from .network import Network
+from ..model import activations, losses as losses_mod
+from ..errors import DataError
+from ..model.network import Network
 
 MAX_NEURONS = 60      # text(): beyond this many neurons, show a few per level
 FEW_PER_LEVEL = 4     # … that many
@@ -234,7 +234,7 @@ def explain(net: Network | None = None, x=None, y=None, loss: str = "squared", s
         When x or y do not fit the network, or step_size is not a positive number.
     """
     if net is None:
-        from .examples import running_example, running_example_input  # noqa: PLC0415
+        from ..model.examples import running_example, running_example_input  # noqa: PLC0415
 
         net = running_example()
         if x is None:
@@ -589,6 +589,6 @@ class _Writer:
         return L
 
 
-from ._callable import make_callable  # noqa: E402
+from .._callable import make_callable  # noqa: E402
 
 make_callable(__name__, "explain")  # nn.explain(net, x, y) explains; nn.explain.Explanation stays reachable

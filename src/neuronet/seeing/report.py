@@ -34,9 +34,9 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .files import write_atomic
-from .errors import DataError
-from .network import Network
+from ..model.files import write_atomic
+from ..errors import DataError
+from ..model.network import Network
 
 MAX_LEADERBOARD = 500   # rows of the restart table; the rest are summarised
 MAX_FEATURES = 40       # rows of the feature table
@@ -277,7 +277,7 @@ class _Page:
 
     # -- sections ----------------------------------------------------------------------------------
     def header(self, result, net: Network, config: dict, metrics: Mapping | None) -> None:
-        from . import __version__  # noqa: PLC0415
+        from .._version import __version__  # noqa: PLC0415
 
         R = int(np.shape(result.losses)[0])
         best = int(getattr(result, "best", int(np.argmin(result.losses))))
@@ -429,7 +429,7 @@ class _Page:
                  + "</div>")
 
     def html(self) -> str:
-        from . import __version__  # noqa: PLC0415
+        from .._version import __version__  # noqa: PLC0415
 
         body = "\n".join(self.parts)
         return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"

@@ -36,36 +36,10 @@ import numpy as np
 from numba import njit
 
 from . import _blas
-from .neuron_engine import (_B1, _B2, _EPS, _ETA_MINUS, _ETA_PLUS, _HALF, _JIT, _LEAKY, _MU,
-                            _ONE, _ONE_MINUS_B1, _ONE_MINUS_B2, _STEP_MAX, _STEP_MIN, _TWO, _ZERO, ADAM, MOMENTUM,
-                            NESTEROV, RPROP, SGD, _INLINE, _df, _f, _logistic_lanes, _loss_grad)
-from .structure import BIAS, Structure
-
-# Columns of the layer table (one row per level t = 1…L).
-_W_OFF, _B_OFF, _N_S, _N_T, _ACT = range(5)
-
-
-def plain_layers(S: Structure) -> np.ndarray | None:
-    """The layer table (L, 5) int64 — weight offset, bias offset, n_s, n_t, activation code — when S is a
-    layered, fully connected network with one bias neuron per level and the outputs as its last level;
-    None otherwise."""
-    if not S.output_is_last_level or len(S.levels) < 2:
-        return None
-    rows = []
-    for t in range(1, len(S.levels)):
-        lev = S.levels[t]
-        if len(lev.segments) != 1 or len(lev.blocks) != 2:
-            return None
-        dense, bias = lev.blocks
-        if (dense.src != t - 1 or dense.mask is not None or bias.src != BIAS or bias.shape[0] != 1
-                or bias.mask is not None or bias.offset != dense.offset + dense.size):
-            return None                                  # (each level's W then b: one range of theta)
-        rows.append((dense.offset, bias.offset, dense.shape[0], dense.shape[1], lev.segments[0][0].code))
-    table = np.array(rows, dtype=np.int64)
-    ends = table[:, _B_OFF] + table[:, _N_T]
-    if table[0, _W_OFF] != 0 or ends[-1] != S.P or np.any(table[1:, _W_OFF] != ends[:-1]):
-        return None                                      # the levels' ranges must tile theta
-    return table
+from .neuron import (_B1, _B2, _EPS, _ETA_MINUS, _ETA_PLUS, _HALF, _JIT, _LEAKY, _MU,
+                     _ONE, _ONE_MINUS_B1, _ONE_MINUS_B2, _STEP_MAX, _STEP_MIN, _TWO, _ZERO, ADAM, MOMENTUM,
+                     NESTEROV, SGD, _INLINE, _df, _f, _logistic_lanes, _loss_grad)
+from .layers import _ACT, _B_OFF, _N_S, _N_T, _W_OFF, plain_layers  # noqa: F401 (re-exported)
 
 
 # Products: BLAS for all but the smallest, where the call itself costs more than the arithmetic (a

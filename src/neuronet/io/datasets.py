@@ -46,8 +46,8 @@ from typing import Callable
 
 import numpy as np
 
-from ._atomic import write_bytes
-from .errors import DataError
+from .._atomic import write_bytes
+from ..errors import DataError
 
 CLASSIFICATION = "classification"
 REGRESSION = "regression"

@@ -24,7 +24,8 @@ from typing import Callable
 
 import numpy as np
 
-from .errors import DataError
+from ..errors import DataError
+from .arrays import as_float_array
 
 Array = np.ndarray
 
@@ -111,7 +112,6 @@ def prepare_targets(loss: Loss, Y, n_out: int, dtype, n_rows: int | None = None,
     cross_entropy takes class indices (B,) or one-hot rows (B, n_out); every other loss
     takes (B, n_out), or (B,) when there is one output.
     """
-    from .network import as_float_array  # noqa: PLC0415 (network imports losses lazily)
 
     Y = np.asarray(Y) if not isinstance(Y, np.ndarray) else Y
     if (loss.name == "cross_entropy" and Y.ndim == 1 and Y.dtype.kind == "f" and Y.size

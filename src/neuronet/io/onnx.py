@@ -37,12 +37,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .activations import LEAKY_SLOPE
-from .errors import ModelFileError
-from .structure import BIAS
+from ..model.activations import LEAKY_SLOPE
+from ..errors import ModelFileError
+from ..model.structure import BIAS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .network import Network
+    from ..model.network import Network
 
 OPSET = 17        # supported by onnxruntime ≥ 1.14
 IR_VERSION = 8    # the IR version that goes with opset 17; older runtimes refuse newer ones
@@ -81,7 +81,7 @@ def to_onnx(net: "Network") -> Any:
     ImportError
         The optional package onnx is not installed.
     """
-    from .network import Network  # noqa: PLC0415
+    from ..model.network import Network  # noqa: PLC0415
 
     if not isinstance(net, Network):
         raise ModelFileError(f"export_onnx() takes a neuronet Network; received {type(net).__name__}.")
@@ -168,7 +168,7 @@ def export_onnx(net: "Network", path: str | os.PathLike) -> None:
     ImportError
         The optional package onnx is not installed (``pip install 'neuronet[onnx]'``).
     """
-    from .files import write_atomic  # noqa: PLC0415
+    from ..model.files import write_atomic  # noqa: PLC0415
 
     try:
         p = Path(os.fspath(path))

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import DataError
+from ..errors import DataError
 
 DEFAULTS = {
     "constant": {},

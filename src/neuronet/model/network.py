@@ -20,50 +20,12 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from . import initializers
-from .errors import DataError, GraphError
-from .graph import Topology
+from . import backprop, files, initializers, losses
+from ..errors import DataError, GraphError
+from .arrays import as_float_array, resolve_dtype
+from .forward import forward
 from .structure import BIAS, Structure, compile_structure
-
-DTYPES = {"float64": np.float64, "float32": np.float32}
-
-
-def resolve_dtype(dtype) -> type:
-    """'float64' | 'float32' (or the numpy types) -> the numpy scalar type."""
-    try:
-        name = np.dtype(dtype).name
-    except TypeError:
-        name = str(dtype)
-    if name not in DTYPES:
-        raise DataError(f"dtype must be 'float64' or 'float32'; received dtype={dtype!r}.")
-    return DTYPES[name]
-
-
-def as_float_array(A, dtype, where: str = "X") -> np.ndarray:
-    """A finite float array of ``dtype``; ints and bools are converted, objects refused."""
-    if hasattr(A, "to_numpy") and not isinstance(A, np.ndarray):  # pandas
-        A = A.to_numpy()
-    try:
-        arr = np.asarray(A)
-    except Exception as exc:  # ragged lists and the like
-        raise DataError(f"{where} could not be read as a numeric array: {exc}") from None
-    if arr.dtype.kind not in "biuf":
-        what = {"O": "Python objects", "U": "text", "S": "bytes", "c": "complex numbers",
-                "M": "dates", "m": "time deltas"}.get(arr.dtype.kind, str(arr.dtype))
-        raise DataError(f"{where} must hold numbers; it holds {what} (dtype {arr.dtype}). "
-                        "Convert it to floats first (text columns: one-hot encode them).")
-    with np.errstate(over="ignore"):  # a value too large for float32 becomes inf: reported below
-        out = arr.astype(dtype, copy=False)
-    if out.size and not np.isfinite(out).all():
-        bad = np.argwhere(~np.isfinite(out))[0]
-        at = f"row {bad[0]}, column {bad[1]}" if arr.ndim == 2 else f"position {tuple(int(b) for b in bad)}"
-        value = arr[tuple(bad)]
-        if np.isfinite(value):
-            raise DataError(f"{where} holds {value} at {at}, too large for {np.dtype(dtype).name} (at most "
-                            f"±{np.finfo(dtype).max:.4g}). Rescale the data or use dtype='float64'.")
-        raise DataError(f"{where} holds {value} at {at}; every value must be finite. "
-                        "Remove or impute missing and infinite values.")
-    return out
+from .topology import Topology
 
 
 def _fits(w: float, dtype) -> bool:
@@ -76,76 +38,6 @@ def _one_row(Y) -> np.ndarray:
     """The target of one example as a batch of one: a value or class index -> (1,), a vector -> (1, m)."""
     Y = np.asarray(Y)
     return Y[None] if Y.ndim <= 1 else Y
-
-
-# -- the forward pass over R restarts -----------------------------------------------------
-@dataclass
-class Cache:
-    """z and o of every level from one forward pass: lists of (R, B, n_t) arrays."""
-
-    z: list
-    o: list
-    yhat: np.ndarray  # (R, B, n_out)
-
-
-def forward(S: Structure, theta: np.ndarray, X: np.ndarray, views: list | None = None,
-            keep_z: bool = True) -> Cache:
-    """Evaluate R networks on one batch, level by level.
-
-    theta (R, P); X (B, n_in) shared by all restarts, or (R, B, n_in); ``views``: S.views(theta),
-    when the caller keeps them. ``keep_z=False`` (backpropagation only) lets a level whose
-    derivative needs only o = f(z) be computed in place, so that ``z[t] is o[t]`` there.
-    Returns the Cache.
-    """
-    if views is None:
-        views = S.views(theta)
-    R = theta.shape[0]
-    z: list = [None] * len(S.levels)
-    o: list = [None] * len(S.levels)
-    o[0] = X                                                           # (B, n_0) or (R, B, n_0)
-    for t in range(1, len(S.levels)):
-        lev = S.levels[t]
-        zt = None
-        for blk, W in zip(lev.blocks, views[t]):                       # W: (R, n_s, n_t)
-            if blk.src == BIAS:                                        # o = 1: add the weights themselves
-                b = W if blk.shape[0] == 1 else W.sum(axis=1, keepdims=True)  # (R, 1, n_t)
-                if zt is None:
-                    zt = np.broadcast_to(b, (R, X.shape[-2], blk.shape[1])).copy()
-                else:
-                    zt += b                                            # (R, B, n_t) += (R, 1, n_t)
-                continue
-            a = o[blk.src]
-            if R == 1:                                                 # one network: plain 2-D products
-                term = (a.reshape(a.shape[-2:]) @ W[0])[None]          # (B, n_s) @ (n_s, n_t) -> (1, B, n_t)
-            else:
-                term = np.matmul(a, W)                                 # (R, B, n_s) @ (R, n_s, n_t) -> (R, B, n_t)
-            if zt is None:
-                zt = term
-            else:
-                zt += term
-        z[t] = zt
-        if len(lev.segments) == 1:
-            act = lev.segments[0][0]
-            ot = None if keep_z else act.apply_in_place(zt)
-            o[t] = act.f(zt) if ot is None else ot
-        else:
-            ot = np.empty_like(zt)
-            for act, sl in lev.segments:
-                ot[..., sl] = act.f(zt[..., sl])
-            o[t] = ot
-    return Cache(z, o, gather_outputs(S, o))
-
-
-def gather_outputs(S: Structure, o: list) -> np.ndarray:
-    if S.output_is_last_level:
-        return o[-1]
-    ref = o[-1]
-    yhat = np.empty(ref.shape[:-1] + (S.n_out,), dtype=ref.dtype)
-    for t in range(1, len(S.levels)):
-        lev = S.levels[t]
-        if len(lev.out_cols):
-            yhat[..., lev.out_pos] = o[t][..., lev.out_cols]
-    return yhat
 
 
 # -- results of trace and gradient ------------------------------------------------------
@@ -357,8 +249,6 @@ class Network:
 
     def gradient(self, X, Y, loss: str = "squared") -> Gradient:
         """Backpropagation: ∂L/∂w_ij for every edge and ∂L/∂z_j for every neuron; L = batch mean."""
-        from . import backprop, losses  # noqa: PLC0415 (backprop sits above network)
-
         Xa, single = self._check_X(X)
         lo = losses.get(loss)
         Ya = losses.prepare_targets(lo, _one_row(Y) if single else Y, self._S.n_out, self.dtype, Xa.shape[0], "Y")
@@ -375,8 +265,6 @@ class Network:
 
     def loss(self, X, Y, loss: str = "squared") -> float:
         """The mean loss over the examples."""
-        from . import losses  # noqa: PLC0415
-
         Xa, single = self._check_X(X)
         lo = losses.get(loss)
         Ya = losses.prepare_targets(lo, _one_row(Y) if single else Y, self._S.n_out, self.dtype, Xa.shape[0], "Y")
@@ -452,38 +340,19 @@ class Network:
     # -- files ---------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
         """Save to ``.json`` (readable, weights inline) or ``.safetensors`` (binary), by extension."""
-        from . import files  # noqa: PLC0415
-
         files.save(self, path)
 
 
-def mlp(sizes, hidden: str = "relu", output: str = "identity", seed=None, dtype="float64",
-        init: str = "auto") -> Network:
-    """The layered, fully connected network with layer sizes ``[n_in, h1, …, n_out]``.
+def load(path) -> Network:
+    """Read a network saved by :meth:`Network.save` (``.json`` or ``.safetensors``, by extension).
 
-    One bias neuron per non-output layer; ids in layer order as in the seed (each layer's
-    units first, then its bias neuron).
+    Nothing in the file is ever executed: activations are looked up by name in neuronet's own
+    table, and the graph is validated again as if built by hand (``files.read``).
+
+    Raises
+    ------
+    ModelFileError
+        For every problem with the file, with a message naming the file.
     """
-    from .graph import Graph  # noqa: PLC0415
-
-    try:
-        if any(isinstance(s, bool) or int(s) != s for s in sizes):
-            raise ValueError
-        sizes = [int(s) for s in sizes]
-    except (TypeError, ValueError):
-        raise GraphError(f"mlp() takes a list of layer sizes such as [2, 3, 1]; received {sizes!r}.") from None
-    if len(sizes) < 2 or any(s < 1 for s in sizes):
-        raise GraphError(f"mlp() needs at least an input and an output layer, each with ≥ 1 neuron; "
-                         f"received sizes={sizes}.")
-    g = Graph()
-    prev = [g.input() for _ in range(sizes[0])]
-    for k, n in enumerate(sizes[1:], start=1):
-        b = g.bias()
-        last = k == len(sizes) - 1
-        units = [g.output(output) if last else g.neuron(hidden) for _ in range(n)]
-        for j in units:
-            for i in prev:
-                g.connect(i, j)
-            g.connect(b, j)
-        prev = units
-    return g.build(seed=seed, dtype=dtype, init=init)
+    structure, theta, info = files.read(path)
+    return Network(structure, theta, info)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from .losses import Loss
-from .network import Cache, forward
+from .forward import Cache, forward
 from .structure import BIAS, Structure
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import DataError
+from ..errors import DataError
 
 NAMES = ("sgd", "adam", "rprop")
 

@@ -34,11 +34,13 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle, PathPatch
 from matplotlib.path import Path as MplPath
 
-from . import activations
+from ..model import activations
 from ._layout import COLORS, Layout, layout, symbol
-from ._atomic import atomic_open
-from .errors import DataError, GraphError
-from .network import Network, as_float_array, forward
+from .._atomic import atomic_open
+from ..errors import DataError, GraphError
+from ..model.network import Network
+from ..model.arrays import as_float_array
+from ..model.forward import forward
 
 __all__ = ["draw", "layout", "Layout", "loss_curves", "activation_plot", "decision_boundary", "neuron_outputs"]
 
@@ -695,6 +697,6 @@ def save(fig: Figure, path: str | os.PathLike, dpi: int = 150) -> Path:
     return path
 
 
-from ._callable import make_callable  # noqa: E402
+from .._callable import make_callable  # noqa: E402
 
 make_callable(__name__, "draw")  # nn.draw(net, …) draws a network; nn.draw.loss_curves(…) and friends

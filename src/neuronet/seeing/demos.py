@@ -25,7 +25,7 @@ from typing import Callable
 
 import numpy as np
 
-from .errors import DataError
+from ..errors import DataError
 
 NAMES = ("xor", "sine", "boolean", "multiply", "symmetry", "digits")
 
@@ -124,7 +124,7 @@ def _classified(net, X: np.ndarray, y: np.ndarray) -> bool:
 
 def _uniform_net(sizes, scale: float, rng: np.random.Generator, hidden="logistic", output="logistic"):
     """An mlp whose weights are drawn uniformly from [−scale, scale] (as the classic papers did)."""
-    from .network import mlp  # noqa: PLC0415
+    from ..model.graph import mlp  # noqa: PLC0415
 
     net = mlp(sizes, hidden=hidden, output=output, seed=0)
     net.set_weights({ij: float(rng.uniform(-scale, scale)) for ij in net.weights})
@@ -133,8 +133,8 @@ def _uniform_net(sizes, scale: float, rng: np.random.Generator, hidden="logistic
 
 # -- xor -----------------------------------------------------------------------------------------------
 def _xor(r: _Report, seed: int, quick: bool) -> None:
-    from . import datasets  # noqa: PLC0415
-    from .train import train  # noqa: PLC0415
+    from ..io import datasets  # noqa: PLC0415
+    from ..training import train  # noqa: PLC0415
 
     R, epochs, eta = (30, 1000, 0.5) if quick else (100, 2000, 0.5)
     ds = datasets.load("xor")
@@ -178,8 +178,8 @@ def _draw():
 
 # -- sine ----------------------------------------------------------------------------------------------
 def _sine(r: _Report, seed: int, quick: bool) -> None:
-    from .network import mlp  # noqa: PLC0415
-    from .train import train  # noqa: PLC0415
+    from ..model.graph import mlp  # noqa: PLC0415
+    from ..training import train  # noqa: PLC0415
 
     sizes, R, epochs = ((1, 2, 4, 8), 3, 1000) if quick else ((1, 2, 4, 8), 6, 2000)
     r.title("Universal approximation: one hidden layer fits sin x")
@@ -332,8 +332,8 @@ def _multiply(r: _Report, seed: int, quick: bool) -> None:
 
 # -- symmetry ------------------------------------------------------------------------------------------
 def _symmetry(r: _Report, seed: int, quick: bool) -> None:
-    from . import datasets  # noqa: PLC0415
-    from .train import train  # noqa: PLC0415
+    from ..io import datasets  # noqa: PLC0415
+    from ..training import train  # noqa: PLC0415
 
     R, epochs = (6, 3000) if quick else (12, 5000)
     ds = datasets.load("symmetry")
@@ -391,9 +391,9 @@ def _symmetry(r: _Report, seed: int, quick: bool) -> None:
 
 # -- digits --------------------------------------------------------------------------------------------
 def _digits(r: _Report, seed: int, quick: bool) -> None:
-    from . import datasets  # noqa: PLC0415
-    from .network import mlp  # noqa: PLC0415
-    from .train import train  # noqa: PLC0415
+    from ..io import datasets  # noqa: PLC0415
+    from ..model.graph import mlp  # noqa: PLC0415
+    from ..training import train  # noqa: PLC0415
 
     R, epochs, hidden = (2, 10, 32) if quick else (3, 30, 32)
     ds = datasets.load("digits")

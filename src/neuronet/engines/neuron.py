@@ -47,12 +47,12 @@ import numpy as np
 from numba import njit, prange, types
 from numba.extending import overload
 
-from . import activations, losses, optimizers
-from .errors import DataError
-from .losses import Loss
-from .network import resolve_dtype
-from .optimizers import Optimizer
-from .structure import Structure
+from ..model import activations, losses, optimizers
+from ..errors import DataError
+from ..model.losses import Loss
+from ..model.arrays import resolve_dtype
+from ..model.optimizers import Optimizer
+from ..model.structure import Structure
 
 # Optimizer codes of the kernel.
 SGD, MOMENTUM, NESTEROV, ADAM, RPROP = 0, 1, 2, 3, 4

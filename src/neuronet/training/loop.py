@@ -24,294 +24,27 @@ restart, drawn from the run's seed)::
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import os
 import time
 import zlib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
-from . import initializers, losses as losses_mod, optimizers, schedules
-from ._atomic import atomic_open
-from .backprop import loss_and_gradient
-from .errors import DataError, ModelFileError, TrainingError
-from .network import Network, forward
-from .structure import Structure
+from ..engines import MatrixEngine, make_engine
+from ..errors import DataError, TrainingError
+from ..model import initializers, losses as losses_mod, optimizers, schedules
+from ..model.network import Network
+from .checkpoint import CHECKPOINT_FORMAT, CHECKPOINT_VERSION, _atomic_savez, _load_checkpoint
+from .progress import _Progress
+from .result import TrainResult
 
-ENGINES = ("auto", "matrix", "neuron")
 MAX_CHUNK_EPOCHS = 256    # epochs per engine call when nothing needs a decision after each epoch
 MAX_CHUNK_ROWS = 1 << 20  # … and at most this many rows of shuffled order held at once
 DIVERGENCE_FACTOR = 1e4  # a loss this many times its starting value (or non-finite) means diverged
-CHECKPOINT_FORMAT = "neuronet-checkpoint"
-CHECKPOINT_VERSION = 1
-
-
-# -- the matrix engine: one epoch over all active restarts -----------------------------------
-class MatrixEngine:
-    """Levels × blocks with NumPy/BLAS; best for wide layers and large batches.
-
-    For a layered, fully connected network (``dense_kernel.plain_layers``) the epochs run as one
-    compiled call (``dense_kernel.run_epochs``: the same products through BLAS, the element-wise
-    work fused, no per-batch Python); ``compiled=False`` keeps every epoch on the NumPy path.
-    """
-
-    name = "matrix"
-
-    def __init__(self, S: Structure, loss, optimizer, dtype, compiled: bool = True):
-        self.S, self.lossf, self.opt, self.dtype = S, loss, optimizer, dtype
-        self._layers = None
-        if compiled:
-            from . import _blas, dense_kernel, neuron_engine  # noqa: PLC0415 (numba is imported only when needed)
-
-            self._layers = dense_kernel.plain_layers(S)
-            if self._layers is not None and neuron_engine.supports(S, loss, optimizer)[0]:
-                self._code, self._K, self._hp64, self._keys = neuron_engine.kernel_constants(
-                    optimizer, np.dtype(dtype))
-                self._run = dense_kernel.run_epochs
-                self._run_large = functools.partial(dense_kernel.numpy_blas_epochs, buffers={})
-                # NumPy's own BLAS from the compiled loop when it can be called (then every size runs
-                # there); else numba's np.dot for small layers and the Python-driven loop for large ones
-                self._blas = int(_blas.AVAILABLE)
-                self._small_work = dense_kernel.SMALL_BATCH_WORK
-                self._macs = int((self._layers[:, 2] * self._layers[:, 3]).sum())   # multiply-adds per row
-            else:
-                self._layers = None
-
-    @property
-    def compiled(self) -> bool:
-        """Whether epochs run as one compiled call (a layered, fully connected network)."""
-        return self._layers is not None
-
-    def _compiled_epochs(self, theta, state, X, Y, perms, batch_size, lr, factors, t0):
-        """The compiled path, or None when the arrays are not what it takes (then NumPy runs)."""
-        dt = np.dtype(self.dtype)
-        arrays = [theta, X, Y] + [state.get(k) for k in self._keys]
-        if not all(isinstance(a, np.ndarray) and a.dtype == dt and a.flags.c_contiguous and a.flags.writeable
-                   for a in arrays) or theta.ndim != 2 or any(state[k].shape != theta.shape for k in self._keys):
-            return None
-        dummy = np.zeros((1, 1), dt)
-        s1 = state[self._keys[0]] if self._keys else dummy
-        s2 = state[self._keys[1]] if len(self._keys) > 1 else dummy
-        N = X.shape[0]
-        bs = min(int(batch_size), N)
-        compiled, numpy_path = matrix_costs(self.S, bs, N, theta.shape[0])
-        if numpy_path < compiled:
-            return None                         # many restarts of a tiny network: NumPy's stacked arrays
-        full = bs == N
-        K = perms.shape[0]
-        out = np.zeros((theta.shape[0], K))
-        perm = np.ascontiguousarray(perms, dtype=np.int64).reshape(-1)
-        if not full and (perm.min(initial=0) < 0 or perm.max(initial=0) >= N):
-            raise DataError(f"perm must hold row indices in 0…{N - 1}; received values from {perm.min()} to "
-                            f"{perm.max()}.")
-        args = (theta, s1, s2, X, Y, perm, full, bs, np.ascontiguousarray(lr, dtype=np.float64),
-                np.ascontiguousarray(factors, np.float64).reshape(-1), int(t0), self._layers, int(self.lossf.code),
-                self._code, self._K, self._hp64, out)
-        if self._blas or bs * self._macs <= self._small_work:
-            self._run(*args, self._blas)
-        else:
-            self._run_large(*args)
-        return out
-
-    def epoch(self, theta, state, X, Y, perm, batch_size, lr, factors, t0, active=None):
-        if self._layers is not None:
-            out = self._compiled_epochs(theta, state, X, Y, np.asarray(perm)[None], batch_size, lr,
-                                        np.asarray(factors)[None], t0)
-            if out is not None:
-                return out[:, 0]
-        return self._numpy_epoch(theta, state, X, Y, perm, batch_size, lr, factors, t0)
-
-    def _numpy_epoch(self, theta, state, X, Y, perm, batch_size, lr, factors, t0):
-        N = X.shape[0]
-        n_batches = len(factors)
-        total = np.zeros(theta.shape[0])
-        grad = np.empty_like(theta)
-        views, gviews = self.S.views(theta), self.S.views(grad)
-        steps = (lr[:, None] * np.asarray(factors)[None, :]).astype(theta.dtype)  # (R, n_batches): η per update
-        full = batch_size >= N
-        for b in range(n_batches):
-            if full:
-                Xb, Yb = X, Y                                                # no copy of the data
-            else:
-                idx = perm[b * batch_size:(b + 1) * batch_size]
-                Xb, Yb = X[idx], Y[idx]                                      # (B, n_in), (B, n_out)
-            value, grad, _ = loss_and_gradient(self.S, theta, Xb, Yb, self.lossf, grad, False, views, gviews)
-            total += value
-            self.opt.step(theta, grad, state, steps[:, b:b + 1], t0 + b)
-        return total / n_batches
-
-    def epochs(self, theta, state, X, Y, perms, batch_size, lr, factors, t0, active=None):
-        """K epochs: perms (K, N), factors (K, n_batches) -> (R, K) mean batch losses."""
-        if self._layers is not None:
-            out = self._compiled_epochs(theta, state, X, Y, perms, batch_size, lr, factors, t0)
-            if out is not None:
-                return out
-        n_batches = factors.shape[1]
-        return np.stack([self._numpy_epoch(theta, state, X, Y, perms[k], batch_size, lr, factors[k],
-                                           t0 + k * n_batches) for k in range(perms.shape[0])], axis=1)
-
-    def loss(self, theta, X, Y):
-        return self.lossf.value(forward(self.S, theta, X).yhat, Y).mean(axis=-1).astype(np.float64)
-
-    def forward(self, theta, X):
-        return forward(self.S, theta, X).yhat
-
-
-def _make_engine(name: str, S: Structure, loss, opt, dtype, batch_size: int, N: int, R: int):
-    if name not in ENGINES:
-        raise DataError(f"engine must be one of {', '.join(ENGINES)}; received engine={name!r}.")
-    if name == "matrix":
-        return MatrixEngine(S, loss, opt, dtype)
-    from . import neuron_engine  # noqa: PLC0415 (numba is imported only when needed)
-
-    ok, why = neuron_engine.supports(S, loss, opt)
-    if name == "neuron":
-        if not ok:
-            raise DataError(f"engine='neuron' cannot train this network: {why}. Use engine='matrix'.")
-        return neuron_engine.NeuronEngine(S, loss, opt, dtype)
-    if ok and choose_engine(S, batch_size, N, R) == "neuron":
-        return neuron_engine.NeuronEngine(S, loss, opt, dtype)
-    return MatrixEngine(S, loss, opt, dtype)
-
-
-def matrix_costs(S: Structure, batch_size: int, N: int, R: int) -> tuple[float, float]:
-    """Estimated seconds per epoch of the matrix engine's compiled loop (layered networks) and of its
-    NumPy path (see choose_engine). The compiled loop runs the restarts one after the other; NumPy
-    stacks them in each array call, which wins for many restarts of a tiny network."""
-    n_batches = math.ceil(N / batch_size)
-    levels = len(S.levels) - 1
-    H = sum(len(lev.ids) for lev in S.levels[1:])
-    compiled = R * n_batches * (levels * 0.8e-6 + 6.0 * min(batch_size, N) * S.P / 50e9 + S.P * 0.3e-9)
-    numpy_path = n_batches * levels * 40e-6 + (R > 1) * R * N * H * 30e-9 + 6.0 * R * N * S.P / 20e9
-    return compiled, numpy_path
-
-
-def choose_engine(S: Structure, batch_size: int, N: int, R: int) -> str:
-    """'neuron' or 'matrix', by an estimate of each engine's cost per epoch (constants measured on 2 cores,
-    benchmarks/README.md).
-
-    Matrix engine, a layered fully connected network (one compiled call for all epochs): per restart
-    and batch ~0.8 µs per level (BLAS calls on small matrices), the arithmetic at ~50 GFLOP/s and
-    the update at ~0.3 ns a weight. Other structures (NumPy per batch): ~40 µs per level per batch,
-    ~30 ns per restart × example × neuron for stacks of small matrices (R > 1), ~20 GFLOP/s.
-    Neuron engine, one restart: ~2.5 ns per example × edge, ~8 ns per example × neuron, ~30 ns per
-    example. Four or more restarts side by side: ~1 ns per restart × example × edge (2 ns when
-    fewer than 16 share a thread), ~1 ns per neuron for identity, logistic and relu (vectorized),
-    ~15 ns for the others; split over the cores when the work is large; ~6 µs per call.
-    """
-    from .dense_kernel import plain_layers  # noqa: PLC0415
-
-    E = len(S.edges)
-    H = sum(len(lev.ids) for lev in S.levels[1:])
-    compiled, numpy_path = matrix_costs(S, batch_size, N, R)
-    matrix = min(compiled, numpy_path) if plain_layers(S) is not None else numpy_path
-    cores = max(min(os.cpu_count() or 1, 8), 1)
-    if R < 4:
-        neuron = R * N * (E * 2.5e-9 + H * 8e-9 + 30e-9)
-    else:
-        fast = sum(1 for nu in S.neurons if nu.activation in ("identity", "logistic", "relu"))
-        per_edge = 1e-9 if R / cores >= 16 else 2e-9
-        work = R * N * E
-        neuron = R * N * (E * per_edge + fast * 1e-9 + (H - fast) * 15e-9) / (cores if work > 4000 else 1)
-    neuron += 6e-6
-    return "neuron" if neuron < matrix else "matrix"
-
-
-# -- the result ---------------------------------------------------------------------------
-@dataclass
-class TrainResult:
-    """What ``train`` returns: the best network and the record of every restart.
-
-    Attributes
-    ----------
-    network : Network             the best restart (lowest validation loss if any, else training loss)
-    losses : (R,) array           loss of each restart's returned weights on the whole training set
-                                  (inf for a diverged restart)
-    history : (R, epochs) array   mean of the batch losses in each epoch (NaN after a restart stopped)
-    val_losses, val_history       the same on the validation data, or None
-    best : int                    index of the best restart
-    status : list[str]            per restart: 'ran_out' (of epochs), 'converged', 'stopped_early', 'diverged'
-    epochs_run : (R,) int array   epochs each restart ran
-    theta : (R, P) array          every restart's returned weights
-    optimizer_state : dict        the optimizer's arrays (R, P) and update counter ``t`` at the end, to
-                                  continue with ``train(…, optimizer_state=…)``
-    """
-
-    network: Network
-    losses: np.ndarray
-    history: np.ndarray
-    best: int
-    status: list
-    epochs_run: np.ndarray
-    theta: np.ndarray = field(repr=False)
-    initial_theta: np.ndarray = field(repr=False)
-    val_losses: np.ndarray | None = None
-    val_history: np.ndarray | None = None
-    engine: str = "matrix"
-    seconds: float = 0.0
-    config: dict = field(default_factory=dict)
-    optimizer_state: dict = field(default_factory=dict, repr=False)  # {"t": updates done, name: (R, P)}
-    _template: Network | None = field(default=None, repr=False)
-
-    @property
-    def restarts(self) -> int:
-        return self.theta.shape[0]
-
-    def network_at(self, k: int) -> Network:
-        """Restart k's returned network (its best weights when early stopping)."""
-        k = self._index(k)
-        if self.status[k] == "diverged":
-            raise TrainingError(f"Restart {k} diverged (its loss became non-finite or exploded); it has no "
-                                "usable weights.")
-        return self._template._with_theta(self.theta[k])
-
-    def initial_network(self, k: int) -> Network:
-        """Restart k's starting point (restart 0 is the network passed to train)."""
-        return self._template._with_theta(self.initial_theta[self._index(k)])
-
-    def ranking(self) -> np.ndarray:
-        """Restart indices, best first (diverged restarts last)."""
-        key = self.val_losses if self.val_losses is not None else self.losses
-        return np.argsort(np.where(np.isfinite(key), key, np.inf), kind="stable")
-
-    def ensemble(self, k: int = 5) -> "Ensemble":
-        """The k best restarts as an ensemble whose prediction is their average output."""
-        ranked = [int(r) for r in self.ranking() if self.status[r] != "diverged"][:max(int(k), 1)]
-        return Ensemble(self._template, self.theta[ranked], ranked)
-
-    def _index(self, k: int) -> int:
-        if not -self.restarts <= int(k) < self.restarts:
-            raise IndexError(f"restart index {k} out of range for {self.restarts} restarts")
-        return int(k) % self.restarts
-
-    def summary(self) -> str:
-        rows = [f"{'rank':>4} {'restart':>7} {'loss':>12} {'val loss':>12} {'epochs':>6}  status"]
-        for rank, r in enumerate(self.ranking()[:10], start=1):
-            v = "" if self.val_losses is None else f"{self.val_losses[r]:.6g}"
-            rows.append(f"{rank:>4} {r:>7} {self.losses[r]:>12.6g} {v:>12} {self.epochs_run[r]:>6}  {self.status[r]}")
-        return "\n".join(rows)
-
-
-class Ensemble:
-    """Several restarts of one network; ``forward`` averages their outputs."""
-
-    def __init__(self, template: Network, theta: np.ndarray, members: list[int]):
-        self._template, self.theta, self.members = template, theta, members
-
-    def forward(self, X) -> np.ndarray:
-        Xa, single = self._template._check_X(X)
-        y = forward(self._template.structure, self.theta, Xa).yhat.mean(axis=0)   # (R, B, m) -> (B, m)
-        return y[0] if single else y
-
-    __call__ = forward
-
-    def networks(self) -> list[Network]:
-        return [self._template._with_theta(t) for t in self.theta]
 
 
 # -- argument checks ------------------------------------------------------------------------
@@ -372,31 +105,6 @@ def _given_state(given: dict, fresh: dict, R: int, P: int, dtype) -> tuple[dict,
                             "(restarts × parameters).")
         state[k] = np.array(a, dtype=dtype)
     return state, _positive_int("optimizer_state['t']", given["t"], minimum=0)
-
-
-# -- checkpoints ----------------------------------------------------------------------------
-def _atomic_savez(path: Path, arrays: dict) -> None:
-    try:
-        with atomic_open(path) as fh:
-            np.savez(fh, **arrays)
-    except OSError as exc:
-        raise DataError(f"Cannot write checkpoint {str(path)!r}: {exc.strerror or exc}.") from exc
-
-
-def _load_checkpoint(path) -> dict:
-    path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"Checkpoint {str(path)!r} does not exist (or is not a file).")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            data = {k: z[k] for k in z.files}
-        meta = json.loads(str(data.pop("meta")))
-    except Exception as exc:  # any unreadable file is one clear error
-        raise ModelFileError(f"{str(path)!r} is not a neuronet checkpoint: {exc}") from None
-    if meta.get("format") != CHECKPOINT_FORMAT or meta.get("version") != CHECKPOINT_VERSION:
-        raise ModelFileError(f"{str(path)!r} is not a neuronet checkpoint of version {CHECKPOINT_VERSION}.")
-    data["meta"] = meta
-    return data
 
 
 # -- train ----------------------------------------------------------------------------------
@@ -491,7 +199,7 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
         raise DataError(f"rprop works on the full batch only; received batch_size={batch_size} for {N} "
                         "examples. Use batch_size=None.")
     n_batches = math.ceil(N / bs)
-    eng = _make_engine(engine, S, lo, opt, dtype, bs, N, R)
+    eng = make_engine(engine, S, lo, opt, dtype, bs, N, R)
 
     config = {"loss": lo.name, "optimizer": opt.name, "momentum": opt.momentum, "nesterov": opt.nesterov,
               "schedule": sched.describe(), "epochs": epochs, "batch_size": bs, "restarts": R,
@@ -684,20 +392,3 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
     return result
 
 
-class _Progress:
-    """A rich progress bar: epochs, best loss, restarts alive."""
-
-    def __init__(self, epochs: int, R: int):
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn  # noqa: PLC0415
-
-        self._p = Progress(TextColumn("training"), BarColumn(), TextColumn("{task.completed}/{task.total} epochs"),
-                           TextColumn("best loss {task.fields[best]}"), TextColumn("{task.fields[alive]} alive"),
-                           TimeRemainingColumn(), transient=False)
-        self._task = self._p.add_task("train", total=epochs, best="–", alive=R)
-        self._p.start()
-
-    def update(self, info: dict) -> None:
-        self._p.update(self._task, completed=info["epoch"], best=f"{info['best_loss']:.4g}", alive=info["alive"])
-
-    def close(self) -> None:
-        self._p.stop()

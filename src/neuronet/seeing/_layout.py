@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import DataError
+from ..errors import DataError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .network import Network
+    from ..model.network import Network
 
 COLORS = {"input": "#93d394", "bias": "#8dbbe8", "hidden": "#eeeeee", "output": "#f29a90"}
 """Fill colour of each kind of neuron: inputs green, bias blue, outputs red (as in the seed's figures)."""

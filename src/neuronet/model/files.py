@@ -37,18 +37,16 @@ import os
 import stat
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
 import numpy as np
 
 from . import activations
-from ._atomic import write_bytes
-from .errors import GraphError, ModelFileError
-from .graph import KINDS, Neuron, Topology, validate
-from .structure import compile_structure
+from .._atomic import write_bytes
+from ..errors import GraphError, ModelFileError
+from .topology import KINDS, Neuron, Topology, validate
+from .structure import Structure, compile_structure
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .network import Network
 
 FORMAT = "neuronet"
 VERSION = 1
@@ -75,7 +73,7 @@ class _Invalid(Exception):
 
 
 # -- saving --------------------------------------------------------------------------------
-def save(net: "Network", path: str | os.PathLike) -> None:
+def save(net: Any, path: str | os.PathLike) -> None:
     """Write ``net`` to ``path``: ``.json`` (readable, weights inline) or ``.safetensors`` (binary).
 
     The file holds the neurons (id, kind, activation, name), the edges with their weights,
@@ -96,9 +94,7 @@ def save(net: "Network", path: str | os.PathLike) -> None:
         Unknown extension, missing folder, non-finite weights, ``info`` holding something
         JSON cannot represent, or the write itself failed (permissions, full disk).
     """
-    from .network import Network  # noqa: PLC0415 (files sits above network)
-
-    if not isinstance(net, Network):
+    if not (hasattr(net, "structure") and hasattr(net, "theta") and hasattr(net, "info")):  # a Network
         raise ModelFileError(f"save() takes a neuronet Network; received {_short(repr(net))} "
                              f"({type(net).__name__}).")
     p = _as_path(path, "save")
@@ -137,7 +133,7 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
                              "and the disk is not full; any previous file there is unchanged.") from exc
 
 
-def _finite_weights(net: "Network", p: Path) -> np.ndarray:
+def _finite_weights(net: Any, p: Path) -> np.ndarray:
     """The weights in edge order (E,), in the network's dtype; non-finite ones are refused."""
     S = net.structure
     w = np.asarray(net.theta)[S.edge_param]                      # (E,)
@@ -151,7 +147,7 @@ def _finite_weights(net: "Network", p: Path) -> np.ndarray:
     return w
 
 
-def _plain(value: Any, where: str, p: Path, stack: set[int]) -> Any:
+def _plain(value: Any, where: str, p: Path, stack: set[int]) -> tuple:
     """``value`` as plain JSON data: numpy arrays and scalars become lists and numbers."""
     if value is None or isinstance(value, bool):
         return value
@@ -196,7 +192,7 @@ def _plain(value: Any, where: str, p: Path, stack: set[int]) -> Any:
                          "instead (for a scaler: its mean_ and scale_ arrays).")
 
 
-def _neuron_dicts(net: "Network") -> list[dict]:
+def _neuron_dicts(net: Any) -> list[dict]:
     return [{"id": nu.id, "kind": nu.kind, "activation": nu.activation, "name": nu.name} for nu in net.neurons]
 
 
@@ -217,7 +213,7 @@ def _float_texts(w: np.ndarray) -> list[str]:
     return out
 
 
-def _json_bytes(net: "Network", w: np.ndarray, info: dict) -> bytes:
+def _json_bytes(net: Any, w: np.ndarray, info: dict) -> bytes:
     """The .json encoding: fixed key order, one neuron and one edge per line (diffable)."""
     texts = _float_texts(w)
     for ascii_only in (False, True):  # names with lone surrogates can only be written escaped
@@ -252,7 +248,7 @@ def _pretty(value: Any, indent: str, dump) -> str:
     return dump(value)
 
 
-def _safetensors_bytes(net: "Network", w: np.ndarray, info: dict, p: Path) -> bytes:
+def _safetensors_bytes(net: Any, w: np.ndarray, info: dict, p: Path) -> bytes:
     """The .safetensors encoding: tensors ``weights`` (E,) and ``edges`` (E, 2) int32; the rest in metadata.
 
     Written here rather than by the safetensors package so that the same network always
@@ -284,8 +280,9 @@ def _safetensors_bytes(net: "Network", w: np.ndarray, info: dict, p: Path) -> by
 
 
 # -- loading -------------------------------------------------------------------------------
-def load(path: str | os.PathLike) -> "Network":
-    """Read a network saved by :func:`save` (``.json`` or ``.safetensors``, by extension).
+def read(path: str | os.PathLike) -> tuple[Structure, np.ndarray, dict]:
+    """Read a network saved by :func:`save` (``.json`` or ``.safetensors``, by extension)
+    as its parts; ``network.load`` makes the Network.
 
     Nothing in the file is ever executed: activations are looked up by name in neuronet's
     own table, and the graph is validated again as if built by hand.
@@ -297,8 +294,8 @@ def load(path: str | os.PathLike) -> "Network":
 
     Returns
     -------
-    Network
-        The network, with its weights, dtype and ``info``.
+    (Structure, theta (P,), info)
+        The compiled structure, the weights in the file's dtype, and ``info``.
 
     Raises
     ------
@@ -340,7 +337,7 @@ def load(path: str | os.PathLike) -> "Network":
                              f"({type(exc).__name__}: {_short(str(exc))}).") from exc
 
 
-def _read_json(f) -> "Network":
+def _read_json(f) -> tuple:
     data = f.read()
     if not data:
         raise _Invalid("the file is empty (0 bytes); it was probably not written completely. Save the network again.")
@@ -382,7 +379,7 @@ def _read_json(f) -> "Network":
     return _rebuild(dtype, neurons, pairs, weights, info)
 
 
-def _read_safetensors(f, size: int) -> "Network":
+def _read_safetensors(f, size: int) -> tuple:
     if size == 0:
         raise _Invalid("the file is empty (0 bytes); it was probably not written completely. Save the network again.")
     if size < 8:
@@ -485,10 +482,8 @@ def _tensor_entry(tensors: dict, name: str, buffer_len: int) -> tuple[str, list[
 
 
 def _rebuild(dtype: str, neurons: tuple[Neuron, ...], pairs: list[tuple[int, int]], w: np.ndarray,
-             info: Any) -> "Network":
-    """The Network, through the same validation as a graph built by hand."""
-    from .network import Network  # noqa: PLC0415
-
+             info: Any) -> tuple[Structure, np.ndarray, dict]:
+    """The network's parts, through the same validation as a graph built by hand."""
     if not isinstance(info, dict):
         raise _Invalid(f"'info' must be a JSON object; it is {_kind(info)}.")
     seen: dict[tuple[int, int], int] = {}
@@ -510,7 +505,7 @@ def _rebuild(dtype: str, neurons: tuple[Neuron, ...], pairs: list[tuple[int, int
     S = compile_structure(topo)
     theta = np.zeros(S.P, dtype=dtype)                                # (P,)
     theta[S.edge_param] = wt
-    return Network(S, theta, info)
+    return S, theta, info
 
 
 def _check_dense_size(topo: Topology) -> None:
@@ -548,7 +543,7 @@ def _check_format(fmt: Any, version: Any, where: str) -> None:
         raise _Invalid(f"it has the unknown format version {version}; this neuronet reads version {VERSION}.")
 
 
-def _version_text(v: Any) -> Any:
+def _version_text(v: Any) -> tuple:
     """safetensors metadata holds strings: '1' -> 1; anything else is passed on to be reported."""
     if isinstance(v, str) and v.isascii() and v.isdigit() and len(v) < 10:
         return int(v)
@@ -617,13 +612,13 @@ def _check_object(obj: Any, where: str, keys: tuple[str, ...]) -> None:
                        f"{', '.join(keys)}.")
 
 
-def _require(obj: dict, key: str, where: str) -> Any:
+def _require(obj: dict, key: str, where: str) -> tuple:
     if key not in obj:
         raise _Invalid(f"{where} has no {key!r} field.")
     return obj[key]
 
 
-def _parse_json(text: str, where: str) -> Any:
+def _parse_json(text: str, where: str) -> tuple:
     """Strict JSON: no NaN/Infinity, no repeated keys."""
     def pairs(items):
         d = {}

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import activations
 from .activations import Activation
-from .graph import Topology
+from .topology import Topology
 
 BIAS = -1  # the source "level" of a bias block
 

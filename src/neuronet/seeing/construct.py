@@ -45,10 +45,11 @@ from typing import Mapping, Sequence
 import numpy as np
 from numpy.polynomial import polynomial as npoly
 
-from . import activations
-from .errors import DataError, GraphError
-from .graph import Graph
-from .network import Network, mlp
+from ..model import activations
+from ..errors import DataError, GraphError
+from ..model.graph import Graph
+from ..model.network import Network
+from ..model.graph import mlp
 
 __all__ = [
     "patterns", "boolean", "multiplication_gate", "product", "product_report", "ProductRow",

@@ -37,7 +37,7 @@ from typing import Any, Iterable, TextIO
 
 import numpy as np
 
-from .errors import DataError, ModelFileError
+from ..errors import DataError, ModelFileError
 
 CLASSIFICATION = "classification"
 REGRESSION = "regression"
@@ -656,7 +656,7 @@ def check_writable(path: str | os.PathLike, what: str = "output") -> Path:
 
 def write_text(path: str | os.PathLike, text: str) -> None:
     """Write ``text`` (UTF-8) atomically: a temporary file in the same folder, flushed, synced, renamed."""
-    from .files import write_atomic  # noqa: PLC0415
+    from ..model.files import write_atomic  # noqa: PLC0415
 
     write_atomic(path, text.encode("utf-8"))
 

@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from .errors import GraphError
+from ..errors import GraphError
 
 Array = np.ndarray
 

@@ -1,0 +1,40 @@
+"""The engines: "run these epochs on this structure", as fast as the machine allows.
+
+An engine holds a structure, a loss and an optimizer and offers ``epochs(theta, state, X, Y,
+perms, batch_size, lr, factors, t0) -> (R, K)`` mean batch losses, ``loss(theta, X, Y) -> (R,)``
+and ``forward(theta, X)``. Two exist:
+
+* the **matrix engine** (``matrix.py``): NumPy and BLAS level by level; a layered, fully
+  connected network's epochs run as one compiled loop (``dense.py``);
+* the **neuron engine** (``neuron.py``): the seed's per-neuron loop, compiled, with many
+  restarts side by side in vector registers.
+
+Both reproduce the NumPy reference (``neuronet.model``) to rounding. :func:`make_engine` picks
+one by their estimated costs (``choice_costs.py``).
+"""
+
+from __future__ import annotations
+
+from ..errors import DataError
+from ..model.structure import Structure
+from .choice_costs import choose_engine, matrix_costs  # noqa: F401 (the engines' interface)
+from .matrix import MatrixEngine
+
+ENGINES = ("auto", "matrix", "neuron")
+
+
+def make_engine(name: str, S: Structure, loss, opt, dtype, batch_size: int, N: int, R: int):
+    if name not in ENGINES:
+        raise DataError(f"engine must be one of {', '.join(ENGINES)}; received engine={name!r}.")
+    if name == "matrix":
+        return MatrixEngine(S, loss, opt, dtype)
+    from . import neuron as neuron_engine  # noqa: PLC0415 (numba is imported only when needed)
+
+    ok, why = neuron_engine.supports(S, loss, opt)
+    if name == "neuron":
+        if not ok:
+            raise DataError(f"engine='neuron' cannot train this network: {why}. Use engine='matrix'.")
+        return neuron_engine.NeuronEngine(S, loss, opt, dtype)
+    if ok and choose_engine(S, batch_size, N, R) == "neuron":
+        return neuron_engine.NeuronEngine(S, loss, opt, dtype)
+    return MatrixEngine(S, loss, opt, dtype)
