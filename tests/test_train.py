@@ -446,3 +446,19 @@ def test_absolute_error_fits_the_median_and_squared_error_the_mean():
         fits[loss] = float(r.network.forward([0.0])[0])
     assert fits["squared"] == pytest.approx(np.mean(y), abs=1e-6)
     assert fits["absolute"] == pytest.approx(np.median(y), abs=0.05)
+
+
+def test_each_restart_starts_from_its_own_stream_whatever_the_cut():
+    """Restart k's starting weights depend on (seed, k) only: two chunks of a run (first_restart) start
+    exactly where the whole run's restarts start."""
+    net = nn.mlp([3, 5, 1], hidden="tanh", seed=0)
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    Y = X.sum(axis=1)
+    whole = nn.train(net, X, Y, epochs=2, restarts=7, seed=11)
+    a = nn.train(net, X, Y, epochs=2, restarts=3, seed=11)
+    b = nn.train(net, X, Y, epochs=2, restarts=4, seed=11, first_restart=3)
+    assert np.array_equal(np.vstack([a.initial_theta, b.initial_theta]), whole.initial_theta)
+    assert np.array_equal(whole.initial_theta[0], net.theta)
+    assert not np.array_equal(b.initial_theta[0], net.theta)          # restart 3 is drawn, not the net
+    other = nn.train(net, X, Y, epochs=2, restarts=3, seed=12)
+    assert not np.array_equal(other.initial_theta[1:], a.initial_theta[1:])

@@ -58,3 +58,42 @@ def draw(S: Structure, R: int, rng: np.random.Generator, scheme: str = "auto", s
     theta = np.zeros((R, S.P), dtype=dtype)
     theta[:, S.edge_param] = rng.uniform(-1.0, 1.0, size=(R, len(a))) * a
     return theta
+
+
+# Each restart's starting weights come from a stream of its own, keyed by (the run's seed, the
+# restart's number), so that a restart starts from the same weights however a run is cut into chunks
+# (one process, or the workers of a cluster). The stream is SplitMix64 (Steele, Lea & Flood 2014;
+# Java's SplittableRandom): restart k's state starts at mix(key + k·γ) and its e-th number is
+# mix(state + (e+1)·γ). Written with NumPy's uint64 arithmetic, all restarts and edges are drawn in a
+# few whole-array operations: 1,000 restarts of a 2-2-1 network in ~0.1 ms, where one NumPy
+# Generator per restart took 13 ms (3.4 ms reusing one Philox), a fifth of a whole 1,000-restart run.
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    """SplitMix64's output function (a bijection of uint64 with full avalanche); wraps modulo 2⁶⁴."""
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    return z ^ (z >> np.uint64(31))
+
+
+def restart_uniform(entropy: int, ks, n: int) -> np.ndarray:
+    """``(len(ks), n)`` numbers uniform in [−1, 1): row r is restart ks[r]'s stream, which depends on
+    (entropy, ks[r]) only."""
+    key = np.random.SeedSequence(entropy).generate_state(1, np.uint64)[0]     # the seed, well mixed
+    k = np.asarray(ks, dtype=np.uint64).reshape(-1, 1)                         # (R, 1)
+    state = _mix(key + k * _GAMMA)                                             # (R, 1)
+    e = np.arange(1, n + 1, dtype=np.uint64)[None, :]                          # (1, n)
+    bits = _mix(state + e * _GAMMA) >> np.uint64(11)                           # (R, n) 53 random bits
+    return bits.astype(np.float64) * (2.0 ** -52) - 1.0
+
+
+def draw_restarts(S: Structure, ks, entropy: int, scheme: str = "auto", scale: float = 1.0,
+                  dtype=np.float64) -> np.ndarray:
+    """Fresh weights for the restarts numbered ``ks``: ``(len(ks), P)``, zero where a block has no
+    edge; row r depends only on (entropy, ks[r]) (``restart_uniform``)."""
+    a = bounds(S, scheme, scale)                                  # (E,)
+    theta = np.zeros((len(ks), S.P), dtype=dtype)
+    theta[:, S.edge_param] = restart_uniform(entropy, ks, len(a)) * a
+    return theta

@@ -363,23 +363,33 @@ def _symmetry(r: _Report, seed: int, quick: bool) -> None:
     r.table([f"restarts that learned the task   {len(done)} of {R}",
              f"sweeps they needed               {', '.join(map(str, sweeps))}",
              f"median                           {int(np.median(sweeps))}   (Rumelhart et al.: about 1,425)"])
-    k = min(done, key=lambda d: res.epochs_run[d])
+    def mirror(net):
+        """(weights table rows, max |w_i + w_(7−i)|, the mirror pairs' magnitudes as 1 : a : b)."""
+        w = net.weights
+        inputs, hidden = net.layers[0][:6], [j for j in net.layers[1] if j not in net.biases]
+        bias_in = net.layers[0][6]
+        rows = ["weights into   " + " ".join(f"{f'from x{i + 1}':>7}" for i in range(6)) + "     bias"]
+        ratios, anti = [], 0.0
+        for h in hidden:
+            v = np.array([w[(i, h)] for i in inputs])                  # (6,)
+            rows.append(f"{f'neuron {h}':<14} " + " ".join(f"{x:>7.2f}" for x in v) + f"  {w[(bias_in, h)]:>7.2f}")
+            anti = max(anti, float(np.max(np.abs(v + v[::-1]))))
+            pairs = np.array([(abs(v[i]) + abs(v[5 - i])) / 2 for i in range(3)])   # (x1,x6) (x2,x5) (x3,x4)
+            ratios.append(np.sort(pairs) / np.min(pairs))
+        return rows, anti, np.mean(ratios, axis=0)
+
+    found = {d: mirror(res.network_at(d)) for d in done}
+    paper = [d for d in done if abs(found[d][2][1] / 2 - 1) < 0.15 and abs(found[d][2][2] / 4 - 1) < 0.15]
+    r.table([f"restart {d:>3}  {int(res.epochs_run[d]):>5} sweeps  mirror pairs 1 : {found[d][2][1]:.2f} : "
+             f"{found[d][2][2]:.2f}" + ("  = the paper's" if d in paper else "") for d in done])
+    r.para(f"{len(paper)} of the {len(done)} restarts that learned found the paper's solution, 1:2:4; the others "
+           "found another one (the network can solve the task more than one way).")
+    k = min(paper or done, key=lambda d: res.epochs_run[d])
     best = res.network_at(k)
-    w = best.weights
-    inputs, hidden = best.layers[0][:6], [j for j in best.layers[1] if j not in best.biases]
-    bias_in = best.layers[0][6]
-    rows = ["weights into   " + " ".join(f"{f'from x{i + 1}':>7}" for i in range(6)) + "     bias"]
-    ratios = []
-    anti = 0.0                                                         # max |w_i + w_(7−i)|
-    for h in hidden:
-        v = np.array([w[(i, h)] for i in inputs])                      # (6,)
-        rows.append(f"{f'neuron {h}':<14} " + " ".join(f"{x:>7.2f}" for x in v) + f"  {w[(bias_in, h)]:>7.2f}")
-        anti = max(anti, float(np.max(np.abs(v + v[::-1]))))
-        pairs = np.array([(abs(v[i]) + abs(v[5 - i])) / 2 for i in range(3)])   # (x1,x6) (x2,x5) (x3,x4)
-        ratios.append(np.sort(pairs) / np.min(pairs))
-    r.para(f"The weights of the restart that learned fastest (#{k}, {int(res.epochs_run[k])} sweeps):")
+    rows, anti, ratio = found[k]
+    r.para(f"The weights of the fastest restart with {'the paper' if paper else 'a'}'s solution (#{k}, "
+           f"{int(res.epochs_run[k])} sweeps):")
     r.table(rows)
-    ratio = np.mean(ratios, axis=0)
     r.para(f"Mirror antisymmetry: the weight from x_i is minus the weight from x_(7−i), to within {anti:.2g}, "
            "so a palindrome sends 0 from the inputs to each hidden unit. The three mirror pairs' "
            f"magnitudes stand in the ratio 1 : {ratio[1]:.2f} : {ratio[2]:.2f} (the paper: 1:2:4), so no "

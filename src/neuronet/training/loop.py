@@ -117,7 +117,8 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
           target_loss: float | None = None, shuffle: bool = True, engine: str = "auto",
           checkpoint: str | os.PathLike | None = None, checkpoint_every: int = 10,
           resume: str | os.PathLike | None = None, progress: bool = False,
-          callback: Callable[[dict], Any] | None = None, optimizer_state: dict | None = None) -> TrainResult:
+          callback: Callable[[dict], Any] | None = None, optimizer_state: dict | None = None,
+          first_restart: int = 0) -> TrainResult:
     """Train R restarts of ``net`` on (X, Y) by backpropagation and gradient descent; keep the best.
 
     Parameters
@@ -129,8 +130,12 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
     step_size : float or (R,) array   η₀, or one per restart to sweep step sizes in one call
     epochs : int           passes over the training data
     batch_size : int|None  1 = the seed's per-example SGD; None = the full batch
-    restarts : int         R; restarts 1…R−1 start from weights drawn from ``seed`` with ``init``
+    restarts : int         R; restarts 1…R−1 start from weights drawn with ``init`` from a stream of their
+                           own, which depends on (``seed``, restart number) only
     seed : int|None        same seed, data and platform -> bit-identical result
+    first_restart : int    number the restarts first_restart … first_restart+R−1 (a chunk of a larger run,
+                           as ``neuronet.distributed`` cuts it): restart 0 is ``net`` itself, every other one
+                           starts from its own stream, so any cut of a run gives the same restarts
     schedule : str|dict    step-size schedule (see ``neuronet.schedules``), e.g. 'inverse_time' or
                            {'name': 'inverse_time', 'decay': 0.01}
     validation_data / validation_fraction : select the best restart (and stop early) on held-out data
@@ -158,6 +163,7 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
     sched = schedules.get(schedule)
     epochs = _positive_int("epochs", epochs)
     R = _positive_int("restarts", restarts)
+    first_restart = _positive_int("first_restart", first_restart, minimum=0)
     patience = _positive_int("patience", patience)
     checkpoint_every = _positive_int("checkpoint_every", checkpoint_every)
     tol = _number("tol", tol, 0.0)
@@ -176,7 +182,7 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
         raise DataError("X must be a batch of examples (N, n_in); received a single example.")
     Ya = losses_mod.prepare_targets(lo, Y, S.n_out, dtype, Xa.shape[0], "Y")
     ss = np.random.SeedSequence(seed)
-    init_ss, shuffle_ss, split_ss = ss.spawn(3)
+    _, shuffle_ss, split_ss = ss.spawn(3)    # the first child's children are the restarts' streams
     Xv = Yv = None
     if validation_data is not None and validation_fraction is not None:
         raise DataError("Give either validation_data or validation_fraction, not both.")
@@ -203,7 +209,7 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
 
     config = {"loss": lo.name, "optimizer": opt.name, "momentum": opt.momentum, "nesterov": opt.nesterov,
               "schedule": sched.describe(), "epochs": epochs, "batch_size": bs, "restarts": R,
-              "seed": None if seed is None else int(seed), "entropy": str(ss.entropy), "N": N,
+              "seed": None if seed is None else int(seed), "entropy": str(ss.entropy), "first_restart": first_restart, "N": N,
               "P": S.P, "dtype": np.dtype(dtype).name, "init": init,
               "engine": "matrix" if isinstance(eng, MatrixEngine) else "neuron",
               "validation_rows": 0 if Xv is None else int(Xv.shape[0]),
@@ -238,9 +244,11 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
         eta0 = ck["eta0"]
     else:
         theta = np.empty((R, S.P), dtype=dtype)
-        theta[0] = net.theta
-        if R > 1:
-            theta[1:] = initializers.draw(S, R - 1, np.random.default_rng(init_ss), init, init_scale, dtype)
+        ks = np.arange(first_restart, first_restart + R)                  # the restarts' numbers
+        drawn = ks != 0
+        theta[~drawn] = net.theta                                          # restart 0: the network given
+        if drawn.any():
+            theta[drawn] = initializers.draw_restarts(S, ks[drawn], ss.entropy, init, init_scale, dtype)
         initial = theta.copy()
         state = opt.init_state(R, S.P, dtype, eta0 if opt.name == "rprop" else None)
         history = np.full((R, epochs), np.nan)
