@@ -23,7 +23,6 @@ import pytest
 from typer.testing import CliRunner
 
 import neuronet as nn
-from neuronet import files
 from neuronet.cli import app
 
 ENV = {**os.environ, "COLUMNS": "160", "PYTHONWARNINGS": "error"}

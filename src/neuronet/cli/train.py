@@ -1,0 +1,270 @@
+"""``neuronet train``: a CSV file or a built-in data set in, a model file (and a report) out."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import typer
+
+from ..io import tabular
+from ..errors import DataError, ModelFileError
+from ._app import (app, INTERRUPTED, Task, Engine, _handled, _out, _activation, _loss, _optimizer, parse_schedule, _schedule, _hidden, parse_hidden, _names, _positive, _command_line)
+
+
+@app.command()
+@_handled
+def train(
+    ctx: typer.Context,
+    data: str = typer.Argument(..., metavar="DATA", help="A CSV file with a header row, '-' for standard input, "
+                                                         "or a built-in data set name."),
+    target: Optional[str] = typer.Option(None, "--target", "-t", help="The column to predict (built-in data "
+                                                                      "sets know theirs)."),
+    task: Optional[Task] = typer.Option(None, help="Default: classification for a text target or one with at "
+                                                   "most 10 distinct integers, else regression."),
+    hidden: str = typer.Option("16", callback=_hidden, metavar="SIZES",
+                               help="Hidden layer sizes, comma separated: 16 or 32,16; '' for none."),
+    activation: str = typer.Option("tanh", callback=_activation, help="The hidden neurons' function: logistic, "
+                                                                      "tanh, relu, leaky_relu, softplus, elu…"),
+    loss: Optional[str] = typer.Option(None, callback=_loss, help="Default: cross_entropy for classification, "
+                                                                  "squared for regression."),
+    optimizer: str = typer.Option("adam", callback=_optimizer, help="sgd, momentum, nesterov, adam, rprop."),
+    step_size: float = typer.Option(0.01, "--step-size", callback=_positive, help="The step size η₀."),
+    schedule: str = typer.Option("constant", callback=_schedule,
+                                 help="Step-size schedule: constant, inverse_time, power, exponential, step, "
+                                      "cosine; parameters as in 'inverse_time(decay=0.01)'."),
+    momentum: float = typer.Option(0.0, min=0.0, max=0.999, help="Momentum μ for sgd."),
+    epochs: int = typer.Option(200, min=1, help="Passes over the training rows."),
+    batch_size: int = typer.Option(32, "--batch-size", min=0, help="Examples per step; 1 is the seed's "
+                                                                   "per-example SGD, 0 the full batch."),
+    restarts: int = typer.Option(4, min=1, help="Random restarts trained at once; the best is kept."),
+    validation_fraction: Optional[float] = typer.Option(
+        None, "--validation-fraction", min=0.0, max=0.95,
+        help="Rows held out to pick the best restart and report metrics (stratified by class); default 0.2 "
+             "when there are at least 20 rows, 0 = none."),
+    early_stopping: bool = typer.Option(True, "--early-stopping/--no-early-stopping",
+                                        help="Stop a restart when its validation loss (training loss without "
+                                             "validation rows) has not improved for --patience epochs, and keep "
+                                             "its best weights."),
+    patience: int = typer.Option(20, min=1, help="Epochs without improvement before early stopping."),
+    seed: int = typer.Option(0, min=0, help="Seed of the weights, the split and the shuffling."),
+    out: Path = typer.Option(Path("model.json"), "--out", "-o", help="The model file: .json or .safetensors."),
+    checkpoint: Optional[Path] = typer.Option(None, help="Save the whole training state here every "
+                                                         "--checkpoint-every epochs."),
+    checkpoint_every: int = typer.Option(10, "--checkpoint-every", min=1),
+    resume: Optional[Path] = typer.Option(None, help="Continue from this checkpoint (same command otherwise)."),
+    report: Optional[Path] = typer.Option(None, help="Also write an HTML report of the training run."),
+    engine: Engine = typer.Option(Engine.auto, help="auto picks the faster one for this network."),
+    categorical: Optional[str] = typer.Option(None, help="Columns to one-hot encode even though they hold "
+                                                         "numbers (comma separated)."),
+    drop: Optional[str] = typer.Option(None, help="Columns to leave out of the inputs (comma separated)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary."),
+) -> None:
+    """Train a network on DATA and save it with its preprocessing.
+
+    Numeric columns are standardized, text columns one-hot encoded; classification trains
+    one output per class with cross_entropy, regression one output with squared loss on the
+    standardized target. All of it is stored in the model file, so predict needs only the
+    model and the new rows.
+    """
+    import neuronet as nn  # noqa: PLC0415
+    from ..model import files  # noqa: PLC0415
+
+    sizes = parse_hidden(hidden)
+    # -- every output path is checked before the long part starts --------------------------
+    if out.suffix.lower() not in (".json", ".safetensors"):
+        raise DataError(f"The model file name must end in .json or .safetensors; received --out {str(out)!r}.")
+    tabular.check_writable(out, "model")
+    if report is not None:
+        tabular.check_writable(report, "report")
+    if checkpoint is not None:
+        tabular.check_writable(checkpoint, "checkpoint")
+    if resume is not None and not resume.is_file():
+        raise ModelFileError(f"Cannot resume: the checkpoint {str(resume)!r} does not exist.")
+
+    t = tabular.open_data(data)
+    prep = tabular.Preprocessing.fit(t, target, task.value if task else None, categorical=_names(categorical),
+                                     drop=_names(drop), loss=loss)
+    _check_loss(prep)
+    X = prep.transform(t)                                                       # (B, n_in)
+    y = prep.encode_target(t)                                                   # (B,)
+    frac = validation_fraction if validation_fraction is not None else (0.2 if t.n_rows >= 20 else 0.0)
+    if frac > 0:
+        tr, va = tabular.split(t.n_rows, frac, seed, y if prep.task == tabular.CLASSIFICATION else None)
+    else:
+        tr, va = np.arange(t.n_rows), np.arange(0)
+    val = (X[va], prep.targets(y[va])) if len(va) else None
+
+    net = nn.mlp([prep.n_inputs, *sizes, prep.n_outputs], hidden=activation, output="identity", seed=seed)
+    bar = _Progress(epochs, restarts) if (not quiet and sys.stderr.isatty()) else None
+    last = {"epoch": 0}
+
+    def on_epoch(info: dict) -> None:
+        last["epoch"] = info["epoch"]
+        if bar is not None:
+            bar.update(info)
+
+    try:
+        result = nn.train(net, X[tr], prep.targets(y[tr]), loss=prep.loss, optimizer=optimizer,
+                          step_size=step_size, epochs=epochs, batch_size=batch_size or None, restarts=restarts,
+                          seed=seed, schedule=parse_schedule(schedule), momentum=momentum, validation_data=val,
+                          early_stopping=early_stopping, patience=patience, engine=engine.value,
+                          checkpoint=checkpoint, checkpoint_every=checkpoint_every, resume=resume,
+                          callback=on_epoch)
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.close()
+        _interrupted(ctx, last["epoch"], epochs, checkpoint, checkpoint_every)
+    finally:
+        if bar is not None:
+            bar.close()
+
+    best = result.network
+    metrics = {"training": _metrics(best, prep, X[tr], y[tr])}
+    if len(va):
+        metrics["validation"] = _metrics(best, prep, X[va], y[va])
+    best.info.update({"preprocessing": prep.to_dict(), "metrics": metrics, "source": t.source,
+                      "data": data if data != "-" else None,
+                      "task_reason": tabular.task_reason(t, prep.target, prep.task, task.value if task else None),
+                      "architecture": {"hidden": sizes, "activation": activation, "output": "identity"}})
+    files.save(best, out)
+    if report is not None:
+        _write_report(report, result, prep, metrics, X, y, t, len(tr), len(va))
+    if not quiet:
+        _print_training(result, best, prep, metrics, out, report, t, len(tr), len(va))
+
+
+def _check_loss(prep: tabular.Preprocessing) -> None:
+    from ..model import losses  # noqa: PLC0415
+
+    prep.loss = losses.get(prep.loss).name
+    if prep.task == tabular.REGRESSION and losses.get(prep.loss).classification:
+        raise DataError(f"--loss {prep.loss} is a classification loss, but the task is regression (target "
+                        f"{prep.target!r}). Use squared, absolute or huber, or --task classification.")
+
+
+def _metrics(net, prep: tabular.Preprocessing, X: np.ndarray, y: np.ndarray) -> dict:
+    """Metrics of ``net`` on encoded rows (X, y), in the target's own units."""
+    pred, _ = prep.decode(net.forward(X))
+    if prep.task == tabular.CLASSIFICATION:
+        m = tabular.classification_metrics([prep.classes[k] for k in y], pred, prep.classes)
+        return {"rows": m["rows"], "accuracy": m["accuracy"]}
+    return tabular.regression_metrics(prep.target_mean + prep.target_std * y, pred)
+
+
+def _interrupted(ctx, epoch: int, epochs: int, checkpoint: Optional[Path], every: int) -> None:
+    where = f"training interrupted after epoch {epoch} of {epochs}."
+    if checkpoint is None:
+        print(f"{where} Nothing was saved; run again with --checkpoint PATH to be able to resume.",
+              file=sys.stderr)
+    elif not checkpoint.is_file():
+        print(f"{where} No checkpoint was written yet (one is saved every {every} epochs); start again.",
+              file=sys.stderr)
+    else:
+        print(f"{where} The last checkpoint, {checkpoint} (saved every {every} epochs), is intact. Resume with:\n"
+              f"  {_command_line(ctx, resume=checkpoint)}", file=sys.stderr)
+    raise typer.Exit(INTERRUPTED)
+
+
+def _write_report(path: Path, result, prep: tabular.Preprocessing, metrics: dict, X: np.ndarray, y: np.ndarray,
+                  t: tabular.Table, n_tr: int, n_va: int) -> None:
+    """The HTML report of the run, on all rows (X, y as the network sees them) with the metrics computed here."""
+    from ..seeing import report  # noqa: PLC0415  (matplotlib is imported only when a report is asked for)
+
+    flat = {f"{split} {k}": v for split, m in metrics.items() for k, v in m.items()
+            if k in ("accuracy", "rmse", "mae", "r2")}
+    summary = {"data": t.source, "rows": t.n_rows, "training rows": n_tr, "validation rows": n_va,
+               "target": prep.target, "task": prep.task}
+    if prep.task == tabular.REGRESSION:
+        summary["target scaling"] = f"(y − {prep.target_mean:.4g}) / {prep.target_std:.4g}"
+    report.write_report(path, result, X, y, feature_names=prep.input_names, task=prep.task,
+                        class_names=prep.classes, metrics=flat, title=f"neuronet train {t.source}",
+                        data_summary=summary)
+
+
+class _Progress:
+    """A progress bar on stderr: epochs, best loss of the epoch, restarts still running."""
+
+    def __init__(self, epochs: int, restarts: int):
+        from rich.console import Console  # noqa: PLC0415
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn  # noqa: PLC0415
+
+        self._p = Progress(TextColumn("training"), BarColumn(), TextColumn("{task.completed}/{task.total} epochs"),
+                           TextColumn("best loss {task.fields[best]}"), TextColumn("{task.fields[alive]} running"),
+                           TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+        self._task = self._p.add_task("train", total=epochs, best="–", alive=restarts)
+        self._p.start()
+        self._open = True
+
+    def update(self, info: dict) -> None:
+        best = info["best_loss"]
+        self._p.update(self._task, completed=info["epoch"], alive=info["alive"],
+                       best=f"{best:.4g}" if math.isfinite(best) else "–")
+
+    def close(self) -> None:
+        if self._open:
+            self._p.stop()
+            self._open = False
+
+
+def _print_training(result, net, prep, metrics, out, report, t, n_tr, n_va) -> None:
+    from rich.table import Table  # noqa: PLC0415
+
+    con = _out()
+    cfg = result.config
+    task = (f"classification into {len(prep.classes)} classes" if prep.task == tabular.CLASSIFICATION
+            else "regression")
+    con.print(f"data: {t.source}, {t.n_rows} rows; target {prep.target!r}: {task} "
+              f"({net.info['task_reason']})")
+    con.print(f"network: {_shape(net)}, {len(net.edges)} weights; loss {cfg['loss']}, optimizer {cfg['optimizer']}, "
+              f"{cfg['epochs']} epochs, batch {cfg['batch_size']}, engine {result.engine}, {result.seconds:.2f} s")
+    has_val = result.val_losses is not None
+    table = Table(title=f"{result.restarts} restart{'s' if result.restarts > 1 else ''}, best first",
+                  title_justify="left")
+    for col in ("rank", "restart", "train loss") + (("val loss",) if has_val else ()) + ("epochs", "status"):
+        table.add_column(col, justify="right" if col != "status" else "left")
+    order = [int(r) for r in result.ranking()]
+    for rank, r in enumerate(order[:10], start=1):
+        row = [str(rank), str(r), _num(result.losses[r])]
+        if has_val:
+            row.append(_num(result.val_losses[r]))
+        table.add_row(*row, str(int(result.epochs_run[r])), result.status[r])
+    if len(order) > 10:
+        table.caption = f"… and {len(order) - 10} more restarts"
+    con.print(table)
+    for name, m in metrics.items():
+        con.print(f"{name} ({m['rows']} rows): {_metric_text(prep, m)}")
+    if not has_val:
+        con.print("(no validation rows: the metrics are on the training data)")
+    con.print(f"saved {out}" + (f" and {report}" if report else "") + f"; next: neuronet predict {out} DATA")
+
+
+def _num(v: float) -> str:
+    return f"{v:.4g}" if math.isfinite(v) else "–"
+
+
+def _metric_text(prep: tabular.Preprocessing, m: dict) -> str:
+    if prep.task == tabular.CLASSIFICATION:
+        return f"accuracy {m['accuracy']:.4f}"
+    r2 = "–" if not math.isfinite(m["r2"]) else f"{m['r2']:.4f}"
+    return f"RMSE {m['rmse']:.4g}, MAE {m['mae']:.4g}, R² {r2}"
+
+
+def _shape(net) -> str:
+    """'4-16-3 (tanh → identity)' for a layered network, else a count of levels."""
+    L = net.layers
+    kind = {nu.id: nu.kind for nu in net.neurons}
+    if L is None:
+        return f"{len(net.levels)} levels, not layered"
+    sizes = "-".join(str(sum(1 for j in layer if kind[j] != "bias")) for layer in L)
+    acts = []
+    for layer in L[1:]:
+        a = sorted({net.activation(j) for j in layer if kind[j] != "bias"})
+        acts.append("/".join(a))
+    return f"{sizes} ({' → '.join(acts)})"
+
+
+# -- predict, evaluate ---------------------------------------------------------------------------
