@@ -11,7 +11,7 @@ import typer
 
 from ..io import tabular
 from ..errors import DataError
-from ._app import (app, _handled, _out, _positive)
+from ._app import (app, _handled, _out, _positive, safe)
 from .use import _load_model  # noqa: F401
 
 
@@ -66,10 +66,10 @@ def explain(
         print(json.dumps(e.to_dict(), default=_jsonable))
         return
     if model is not None:
-        label = f"; target {prep.target} = {one.columns[prep.target][0]}" if y is not None else ""
-        print(f"{t.where(row)}, preprocessed as {model} stores it{label}; inputs x = "
-              f"({', '.join(prep.input_names)})\n")
-    print(e.text(width=max(_out().width, 60)))
+        label = f"; target {safe(prep.target)} = {safe(one.columns[prep.target][0])}" if y is not None else ""
+        print(f"{safe(t.where(row))}, preprocessed as {safe(model)} stores it{label}; inputs x = "
+              f"({', '.join(map(safe, prep.input_names))})\n")
+    print(safe(e.text(width=max(_out().width, 60)), newlines=True))
 
 
 def _jsonable(v):
