@@ -38,7 +38,6 @@ from typing import Any, Callable
 import numpy as np
 
 from .._atomic import NotRegularFileError, target
-from .._memory import require
 from ..engines import MatrixEngine, make_engine
 from ..errors import CheckpointWarning, DataError, TrainingError
 from ..model.network import Network
@@ -109,7 +108,6 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
                            init_scale=init_scale, validation_data=validation_data,
                            validation_fraction=validation_fraction, early_stopping=early_stopping, tol=tol,
                            patience=patience, target_loss=target_loss, shuffle=shuffle, first_restart=first_restart)
-    _check_memory(plan)
     if resume is not None and optimizer_state is not None:
         raise DataError("Give either resume (a checkpoint holds the optimizer state) or optimizer_state, not both.")
     saver = _Checkpoints(checkpoint, options.positive_int("checkpoint_every", checkpoint_every))
@@ -248,24 +246,6 @@ def _finite_or_none(v: float) -> float | None:
     """A metric that is undefined (inf, NaN) is recorded as absent (null), never as a number it is not."""
     v = float(v)
     return v if np.isfinite(v) else None
-
-
-def _check_memory(plan: Plan) -> None:
-    """Refuse in one line a run whose arrays would not fit in memory, before allocating any of them.
-
-    Per restart: the weights θ, the starting, best and working copies, the optimizer's arrays (twice:
-    stored and working) and about two arrays of gradient and update in the engine; the history (twice
-    with validation); the activations and deltas of one batch.
-    """
-    S, item, R = plan.net.structure, plan.net.dtype.itemsize, plan.restarts
-    n_state = len(plan.opt.init_state(1, 1, plan.net.dtype.type))
-    per_restart = (6 + 2 * n_state) * S.P * item
-    history = plan.epochs * 8 * (2 if plan.Xv is not None else 1)
-    batch = 3 * plan.batch_size * len(S.neurons) * item
-    need = R * (per_restart + history + batch)
-    require(need, "Training", "the restarts, the epochs or the network's size",
-            f"{R:,} restarts × ({S.P:,} parameters × {6 + 2 * n_state} arrays of {item} bytes, a history of "
-            f"{plan.epochs:,} epochs, a batch of {plan.batch_size:,} rows)")
 
 
 class _Checkpoints:

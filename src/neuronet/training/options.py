@@ -17,6 +17,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from .._memory import require
 from ..errors import DataError
 from ..model import losses as losses_mod, optimizers, schedules
 from ..model.network import Network
@@ -146,7 +147,6 @@ def prepare(net, X, Y, *, loss, optimizer, step_size, epochs, batch_size, restar
     init_scale = number("init_scale", init_scale, 0.0)
     if target_loss is not None:
         target_loss = number("target_loss", target_loss)
-    eta0 = step_sizes(step_size, R)
     untrainable = [nu for nu in S.neurons if nu.activation == "step"]
     if untrainable:
         raise DataError(f"{untrainable[0].label} applies the step function, whose derivative is 0 almost "
@@ -182,6 +182,8 @@ def prepare(net, X, Y, *, loss, optimizer, step_size, epochs, batch_size, restar
                         "examples. Use batch_size=None.",
                         cli=f"rprop works on the full batch only; received --batch-size {batch_size} for {N} "
                             "training rows. Use --batch-size 0 (the full batch).")
+    check_memory(net, opt, R, epochs, bs, Xv is not None)
+    eta0 = step_sizes(step_size, R)
     config = {"loss": lo.name, "optimizer": opt.name, "momentum": opt.momentum, "nesterov": opt.nesterov,
               "optimizer_options": _optimizer_options(opt), "step_size": _step_size_record(eta0),
               "schedule": sched.describe(), "epochs": epochs, "batch_size": bs, "restarts": R,
@@ -193,6 +195,24 @@ def prepare(net, X, Y, *, loss, optimizer, step_size, epochs, batch_size, restar
               "validation_rows": 0 if Xv is None else int(Xv.shape[0]),
               "data_crc32": _crc(Xa, Ya), "validation_crc32": None if Xv is None else _crc(Xv, Yv)}
     return Plan(net, lo, opt, sched, Xa, Ya, Xv, Yv, bs, epochs, R, eta0, shuffle_ss, config)
+
+
+def check_memory(net: Network, opt: Optimizer, R: int, epochs: int, batch_size: int, validation: bool) -> None:
+    """Refuse in one line a run whose arrays would not fit in memory, before allocating any of them.
+
+    Per restart: the weights θ, the starting, best and working copies, the optimizer's arrays (twice:
+    stored and working) and about two arrays of gradient and update in the engine; the history (twice
+    with validation); the activations and deltas of one batch.
+    """
+    S, item = net.structure, net.dtype.itemsize
+    n_state = len(opt.init_state(1, 1, net.dtype.type))
+    per_restart = (6 + 2 * n_state) * S.P * item
+    history = epochs * 8 * (2 if validation else 1)
+    batch = 3 * batch_size * len(S.neurons) * item
+    need = R * (per_restart + history + batch)
+    require(need, "Training", "the restarts, the epochs or the network's size",
+            f"{R:,} restart{'s' * (R != 1)} × ({S.P:,} parameters × {6 + 2 * n_state} arrays of {item} bytes, "
+            f"a history of {epochs:,} epochs, a batch of {batch_size:,} rows)")
 
 
 def architecture(net: Network) -> str:
