@@ -200,7 +200,7 @@ def _info(run: RunState, epochs: int, alive: int) -> dict:
 
 def _best_of(plan: Plan, eng, run: RunState, early_stopping: bool, seconds: float) -> TrainResult:
     """Every restart's returned weights (its best ones with early stopping), their losses, and the best."""
-    theta, R = run.theta, plan.restarts
+    theta = run.theta
     diverged = np.array([s == "diverged" for s in run.status])
     if early_stopping:
         has_best = np.isfinite(run.best_mon)
