@@ -14,7 +14,7 @@ from typing import Any, Callable, Optional
 
 import typer
 
-from ..errors import DataError, NeuronetError
+from ..errors import CheckpointWarning, DataError, NeuronetError
 
 HELP = """Feed-forward neural networks: train on a CSV file or a built-in data set, predict, inspect.
 
@@ -99,9 +99,11 @@ def _handled(fn: Callable) -> Callable:
 
     @functools.wraps(fn)
     def run(*args, **kwargs):
-        shown, warnings.showwarning = warnings.showwarning, _warn
         try:
-            return fn(*args, **kwargs)
+            with warnings.catch_warnings():   # a warning of ours is a line on stderr, whatever the filters
+                warnings.simplefilter("always", CheckpointWarning)
+                warnings.showwarning = _warn
+                return fn(*args, **kwargs)
         except NeuronetError as exc:
             _fail(getattr(exc, "cli", None) or str(exc))
         except BrokenPipeError:  # the reader went away (`neuronet predict … | head`): stop quietly
@@ -114,8 +116,6 @@ def _handled(fn: Callable) -> Callable:
         except KeyboardInterrupt:
             print("interrupted.", file=sys.stderr)
             raise typer.Exit(INTERRUPTED) from None
-        finally:
-            warnings.showwarning = shown
 
     return run
 

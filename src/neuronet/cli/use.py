@@ -12,7 +12,7 @@ import typer
 from ..io import tabular
 from ..errors import DataError
 from ._app import (app, _fail, _handled, _out, safe)
-from .train import _metric_text, _metrics, _num, _shape  # noqa: F401
+from .train import _defined, _metric_text, _metrics, _num, _shape  # noqa: F401
 
 
 def _load_model(model: Path):
@@ -69,7 +69,7 @@ def evaluate(
                         "rows without a target.)")
     m = tabular.evaluate(net, prep, t)
     if as_json:
-        print(json.dumps({"task": prep.task, "target": prep.target, **m}))
+        print(json.dumps({"task": prep.task, "target": prep.target, **_defined(m)}))   # undefined: null
         return
     con = _out()
     con.print(f"{safe(t.source)}, {m['rows']} rows, target {safe(repr(prep.target))}: {_metric_text(prep, m)}")
