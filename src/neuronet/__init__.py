@@ -25,7 +25,7 @@ Shape letters used in comments throughout the package:
 """
 
 from ._version import __version__  # noqa: F401
-from .errors import DataError, GraphError, ModelFileError, NeuronetError, TrainingError
+from .errors import CheckpointWarning, DataError, GraphError, ModelFileError, NeuronetError, TrainingError
 from .model.graph import Graph, mlp
 from .model.network import Gradient, Network, Trace, load
 from .model.topology import Neuron
@@ -33,7 +33,7 @@ from .training import Ensemble, TrainResult, train
 
 __all__ = [
     "Graph", "Neuron", "Network", "Trace", "Gradient", "mlp", "train", "TrainResult", "Ensemble",
-    "NeuronetError", "GraphError", "DataError", "ModelFileError", "TrainingError",
+    "NeuronetError", "GraphError", "DataError", "ModelFileError", "TrainingError", "CheckpointWarning",
     "load", "draw", "explain", "datasets", "construct", "examples",
 ]
 
