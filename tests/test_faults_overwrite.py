@@ -106,10 +106,13 @@ def test_orphans_of_dead_writers_are_removed_and_nothing_else(tmp_path):
     reused = tmp_path / f".m.json.{os.getpid():x}-{'ef' * 6}.tmp"       # our pid, but older than us
     other = tmp_path / ".m.json.abcdef.tmp"                             # not our pattern
     neighbour = tmp_path / f".n.json.{_dead_pid():x}-{'ab' * 6}.tmp"    # another target's
-    for p in (dead, live, reused, other, neighbour):
+    old_style = tmp_path / f".m.json.{'12' * 6}.tmp"                    # earlier versions' pattern, no pid…
+    old_style_now = tmp_path / f".m.json.{'34' * 6}.tmp"                # …removed only once over a day old
+    for p in (dead, live, reused, other, neighbour, old_style, old_style_now):
         p.write_bytes(b"partial")
     long_ago = time.time() - 10 * 24 * 3600
     os.utime(reused, (long_ago, long_ago))
+    os.utime(old_style, (long_ago, long_ago))
     nn.save(small(), target)
     left = sorted(p.name for p in tmp_path.iterdir())
-    assert left == sorted([target.name, live.name, other.name, neighbour.name])
+    assert left == sorted([target.name, live.name, other.name, neighbour.name, old_style_now.name])

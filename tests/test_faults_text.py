@@ -87,3 +87,36 @@ def test_safe_shows_control_characters_and_keeps_everything_else():
     assert safe(f"a{ESC}[2Jb\x07\u202e") == "a\\x1b[2Jb\\x07\\u202e"
     assert safe("one\ntwo") == "one\\x0atwo" and safe("one\ntwo", newlines=True) == "one\ntwo"
     assert safe("größe → ✓") == "größe → ✓"
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "openpty"), reason="no pseudo-terminals here")
+def test_predict_to_a_terminal_shows_escapes_visibly_and_to_a_pipe_writes_the_exact_csv(trained):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import neuronet
+
+    data, out, _ = trained
+    env = {**os.environ, "PYTHONPATH": str(Path(neuronet.__file__).resolve().parents[1])}
+    cmd = [sys.executable, "-m", "neuronet", "predict", str(out), str(data)]
+    piped = subprocess.run(cmd, capture_output=True, env=env, timeout=120)
+    assert piped.returncode == 0 and ESC.encode() in piped.stdout          # the data, byte for byte
+    master, slave = os.openpty()
+    p = subprocess.Popen(cmd, stdout=slave, stderr=subprocess.PIPE, env=env)
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:       # the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    err = p.stderr.read()
+    p.stderr.close()
+    assert p.wait(timeout=120) == 0, err
+    assert ESC.encode() not in shown and b"\\x1b[31mevil" in shown

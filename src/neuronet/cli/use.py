@@ -48,8 +48,8 @@ def predict(
     text = tabular.predictions_csv(prep, pred, p if proba else None)
     if out is not None:
         tabular.write_text(out, text)
-    else:
-        sys.stdout.write(text)
+    else:   # a terminal shows control characters in labels visibly; a pipe or file gets the exact CSV
+        sys.stdout.write(safe(text, newlines=True) if sys.stdout.isatty() else text)
 
 
 @app.command()
