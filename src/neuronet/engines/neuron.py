@@ -28,7 +28,7 @@ all cores (``numba.prange``); small work stays on the calling thread.
 The structure is data, not code: the network is a handful of integer arrays (each neuron's
 incoming edges in CSR form: source slots and theta positions), so one compiled kernel per
 dtype (float64, float32) serves every network, loss and optimizer. Compiled code is cached
-on disk (``cache=True``): only the first run on a machine pays for compiling, per dtype about
+on disk (``cache=True``, stamped with the whole engine package's sources: ``_cache.py``): only the first run on a machine pays for compiling, per dtype about
 7 s for one restart and 13 s more for the groups and the threads (on first use of each); later
 runs load it from the cache in about 0.5 s.
 
