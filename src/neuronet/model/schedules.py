@@ -14,6 +14,15 @@ exponential   γ^e                         gamma γ (0.95)
 step          γ^⌊e / s⌋                   gamma γ (0.5), every s (10)
 cosine        ½·(1 + cos(π·e / E))        E = the run's epochs
 ============  ==========================  ==============================
+
+``auto`` (``train()``'s default) picks by optimizer, as :func:`default_for` says: plain SGD
+(no momentum) gets the seed's decreasing step, ``inverse_time`` with decay 1, so
+η_t = η₀ / (1 + e): the classic 1/t schedule of stochastic approximation (Robbins & Monro
+1951; Bottou, "Stochastic Gradient Descent Tricks", 2012, recommends η₀ / (1 + λη₀t)), under
+which per-example SGD settles on the minimiser of the mean loss instead of wandering
+around it at a distance set by η₀ (``neuronet demo median`` shows the difference). Adam and
+rprop adapt their steps themselves and momentum SGD is usually tuned with a constant step;
+they get ``constant``.
 """
 
 from __future__ import annotations
@@ -23,6 +32,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import DataError
+
+AUTO = "auto"                       # the default for the optimizer, see default_for()
+DECREASING = {"name": "inverse_time", "decay": 1.0}   # plain SGD's default: η₀ / (1 + e)
 
 DEFAULTS = {
     "constant": {},
@@ -61,8 +73,23 @@ class Schedule:
         return self.name + "(" + ", ".join(f"{k}={v:g}" for k, v in self.params.items()) + ")"
 
 
-def get(spec="constant", **params) -> Schedule:
-    """A schedule from a name, ``{"name": …, **params}``, or ``(name, params)``."""
+def default_for(optimizer=None) -> Schedule:
+    """The schedule ``auto`` stands for: decreasing for plain SGD, constant for the others.
+
+    ``optimizer`` is an :class:`neuronet.optimizers.Optimizer` (or anything with ``name`` and
+    ``momentum``), or None for plain SGD. SGD with momentum counts as adaptive enough to keep
+    the constant step its users tune it with.
+    """
+    plain = optimizer is None or (getattr(optimizer, "name", None) == "sgd"
+                                  and not getattr(optimizer, "momentum", 0.0))
+    return get(DECREASING) if plain else get("constant")
+
+
+def get(spec="constant", *, optimizer=None, **params) -> Schedule:
+    """A schedule from a name, ``{"name": …, **params}``, or ``(name, params)``.
+
+    ``"auto"`` is :func:`default_for` ``(optimizer)``.
+    """
     if isinstance(spec, Schedule):
         return spec
     if isinstance(spec, dict):
@@ -73,8 +100,13 @@ def get(spec="constant", **params) -> Schedule:
         spec, extra = spec
         params = {**dict(extra), **params}
     name = str(spec).lower()
+    if name == AUTO:
+        if params:
+            raise DataError(f"Schedule 'auto' takes no parameters (it picks one for the optimizer); "
+                            f"received {sorted(params)}.")
+        return default_for(optimizer)
     if name not in DEFAULTS:
-        raise DataError(f"Unknown schedule {spec!r}. Known schedules: {', '.join(DEFAULTS)}.")
+        raise DataError(f"Unknown schedule {spec!r}. Known schedules: {', '.join((AUTO, *DEFAULTS))}.")
     unknown = set(params) - set(DEFAULTS[name])
     if unknown:
         raise DataError(f"Schedule {name!r} takes {sorted(DEFAULTS[name]) or 'no parameters'}; "
