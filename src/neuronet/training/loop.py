@@ -136,8 +136,9 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
     first_restart : int    number the restarts first_restart … first_restart+R−1 (a chunk of a larger run,
                            as ``neuronet.distributed`` cuts it): restart 0 is ``net`` itself, every other one
                            starts from its own stream, so any cut of a run gives the same restarts
-    schedule : str|dict    step-size schedule (see ``neuronet.schedules``): 'auto' (decreasing for plain SGD,
-                           else constant), 'inverse_time', {'name': 'inverse_time', 'decay': 0.01}…
+    schedule : str|dict    step-size schedule (see ``neuronet.schedules``): 'auto' (decreasing for plain
+                           SGD on batches smaller than the data, else constant), 'inverse_time',
+                           {'name': 'inverse_time', 'decay': 0.01}…
     validation_data / validation_fraction : select the best restart (and stop early) on held-out data
     early_stopping : bool  stop a restart when the monitored loss (validation if any, else training)
                            has not improved by ``tol`` for ``patience`` epochs, and restore its best weights
@@ -160,7 +161,6 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
     S, dtype = net.structure, net.dtype.type
     lo = losses_mod.get(loss)
     opt = optimizers.get(optimizer, momentum=momentum, nesterov=nesterov, **(optimizer_options or {}))
-    sched = schedules.get(schedule, optimizer=opt)
     epochs = _positive_int("epochs", epochs)
     R = _positive_int("restarts", restarts)
     first_restart = _positive_int("first_restart", first_restart, minimum=0)
@@ -201,6 +201,7 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
     N = Xa.shape[0]
     bs = N if batch_size is None else _positive_int("batch_size", batch_size)
     bs = min(bs, N)
+    sched = schedules.get(schedule, optimizer=opt, stochastic=bs < N)
     if opt.name == "rprop" and bs < N:
         raise DataError(f"rprop works on the full batch only; received batch_size={batch_size} for {N} "
                         "examples. Use batch_size=None.")
