@@ -143,13 +143,14 @@ def _xor(r: _Report, seed: int, quick: bool) -> None:
     r.quote("III.III", "The practical solution is simply to run the entire backpropagation algorithm a bunch "
                        "of times, say 1000 times, starting from different initial weights.")
     r.para(f"A 2-2-1 network of logistic neurons learns XOR by the seed's backpropagation: squared loss, "
-           f"one example at a time, step size {eta}, {epochs} epochs. {R} restarts train at once, each "
+           f"one example at a time, a constant step size {eta} (as in the experiments behind the figure "
+           f"below), {epochs} epochs. {R} restarts train at once, each "
            "from initial weights drawn uniformly from [−1, 1]. A restart is stuck when, after training, "
            "some of the four outputs is on the wrong side of 0.5.")
     rng = np.random.default_rng(seed)
     net = _uniform_net([2, 2, 1], 1.0, rng)
-    res = train(net, X, y, loss="squared", optimizer="sgd", step_size=eta, epochs=epochs, batch_size=1,
-                restarts=R, seed=seed, init="uniform", init_scale=1.0, engine="matrix")
+    res = train(net, X, y, loss="squared", optimizer="sgd", step_size=eta, schedule="constant", epochs=epochs,
+                batch_size=1, restarts=R, seed=seed, init="uniform", init_scale=1.0, engine="matrix")
     solved = np.array([res.status[k] != "diverged" and _classified(res.network_at(k), X, y) for k in range(R)])
     stuck = int((~solved).sum())
     stuck_losses = res.losses[~solved]
