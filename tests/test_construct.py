@@ -413,6 +413,20 @@ def test_identity_network_collapses_to_one_matrix():
     X = np.random.default_rng(0).normal(size=(20, 3))
     np.testing.assert_allclose(net.forward(X), X @ M.T + c, rtol=1e-12, atol=1e-12)
     assert net.info["construction"]["kind"] == "linear_collapse"
+    assert np.abs(c).max() > 0.01                              # bias neurons: an affine map, not a matrix
+    Ws, bs = zip(*mats)
+    np.testing.assert_allclose(c, Ws[2] @ (Ws[1] @ bs[0] + bs[1]) + bs[2], rtol=1e-12)
+
+
+def test_the_seeds_case_without_bias_neurons_is_one_matrix():
+    net, M, c = linear_collapse((3, 5, 4, 2), seed=3, bias=False)
+    assert net.biases == [] and net.layers is not None
+    assert c.tolist() == [0.0, 0.0]                             # exactly: the single matrix A_L·…·A_2
+    mats = net.matrices()
+    assert all(not b.any() for _, b in mats)
+    np.testing.assert_allclose(M, mats[2][0] @ mats[1][0] @ mats[0][0], rtol=1e-12)
+    X = np.random.default_rng(1).normal(size=(20, 3))
+    np.testing.assert_allclose(net.forward(X), X @ M.T, rtol=1e-12, atol=1e-12)
 
 
 # -- constructions are ordinary networks --------------------------------------------------------

@@ -143,7 +143,10 @@ def test_non_layered_outputs_go_to_the_last_column_and_biases_before_their_lowes
     late = g.output()                            # 5: level 3
     b = g.bias()                                 # 6: feeds only level 2
     g.connect(x, h1), g.connect(h1, h2), g.connect(h2, late), g.connect(x, early), g.connect(b, h2)
+    assert g.build(seed=0).layers == [[x], [h1, early, b], [h2], [late]]   # layered, as the seed defines it
+    g.connect(x, h2)                             # an edge that skips a layer: not layered any more
     net = g.build(seed=0)
+    assert net.layers is None
     lay = draw.layout(net)
     assert lay.column_of(early) == lay.column_of(late) == len(lay.columns) - 1
     assert lay.column_of(b) == lay.column_of(h2) - 1 == 1

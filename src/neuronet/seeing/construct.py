@@ -675,18 +675,33 @@ def format_report(rows: Sequence[ProductRow]) -> str:
 
 
 # -- linear networks ---------------------------------------------------------------------------
-def linear_collapse(sizes: Sequence[int] = (3, 4, 4, 2), seed: int | None = 0) -> tuple[Network, np.ndarray, np.ndarray]:
-    """A deep all-identity network and the one affine map it is: (net, M, c), f(x) = M x + c.
+def linear_collapse(sizes: Sequence[int] = (3, 4, 4, 2), seed: int | None = 0, *,
+                    bias: bool = True) -> tuple[Network, np.ndarray, np.ndarray]:
+    """A deep all-identity network and the map it is: (net, M, c), f(x) = M x + c.
 
     ``M = W_L ⋯ W_2`` is the product of the layer matrices (the seed, II.III): depth adds
-    nothing without a non-linear function. ``M`` has shape (n_out, n_in).
+    nothing without a non-linear function. ``M`` has shape (n_out, n_in). With bias neurons
+    (``bias=True``, one per non-output layer as in the seed's networks) the map is *affine*,
+    c = Σ_k W_L⋯W_(k+1)·b_k; without them (``bias=False``, the seed's case of linear maps
+    A_k) c = 0 and the network is the single matrix M the seed names.
 
-    >>> net, M, c = linear_collapse()
-    >>> M.shape
-    (2, 3)
+    >>> net, M, c = linear_collapse(bias=False)
+    >>> M.shape, bool((c == 0).all())
+    ((2, 3), True)
     """
-    net = mlp(sizes, hidden="identity", output="identity", seed=seed)
+    if bias:
+        net = mlp(sizes, hidden="identity", output="identity", seed=seed)
+    else:
+        g = Graph()
+        prev = [g.input() for _ in range(int(sizes[0]))]
+        for k, n in enumerate(sizes[1:], start=1):
+            units = [g.output("identity") if k == len(sizes) - 1 else g.neuron("identity") for _ in range(int(n))]
+            for j in units:
+                for i in prev:
+                    g.connect(i, j)
+            prev = units
+        net = g.build(seed=seed)
     M, c = net.collapse()
-    net.info["construction"] = {"kind": "linear_collapse", "sizes": [int(s) for s in sizes],
-                                "formula": "f(x) = W_L⋯W_2 x + c"}
+    net.info["construction"] = {"kind": "linear_collapse", "sizes": [int(s) for s in sizes], "bias": bool(bias),
+                                "formula": "f(x) = W_L⋯W_2 x + c" if bias else "f(x) = A_L⋯A_2 x"}
     return net, M, c
