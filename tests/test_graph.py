@@ -373,3 +373,18 @@ def test_an_unused_input_and_an_unused_bias_are_allowed():
     assert net.forward([1.0, 5.0]).tolist() == [3.0]              # x_2 is ignored
     assert net.layers == [[a, a2, b, b2], [y]]
     assert net.gradient([1.0, 5.0], [0.0]).weights == {(a, y): 6.0, (b, y): 6.0}
+
+
+def test_the_seeds_word_rectifier_names_relu(tmp_path):
+    g = nn.Graph()
+    x = g.input()
+    h = g.neuron("rectifier")                                    # the seed, III.III: "the rectifier function"
+    y = g.output("Rectifier")
+    g.connect(x, h, 1.0)
+    g.connect(h, y, 2.0)
+    net = g.build()
+    assert net.activation(h) == net.activation(y) == "relu"      # stored by its canonical name
+    assert net.forward([[-1.0], [1.5]]).tolist() == [[0.0], [3.0]]
+    net.save(tmp_path / "r.json")
+    assert '"rectifier"' not in (tmp_path / "r.json").read_text() and nn.load(tmp_path / "r.json").activation(h) == "relu"
+    assert nn.mlp([1, 2, 1], hidden="rectifier").activation(3) == "relu"

@@ -93,3 +93,24 @@ def test_explain_shows_yhat_and_y_in_the_targets_units(tmp_path):
     assert d["units"]["y"] == pytest.approx(float(f"{rows[1][1]:.3f}"), rel=1e-9)        # the CSV's own value
     text = " ".join(ok(invoke("explain", tmp_path / "r.json", "--data", tmp_path / "r.csv", "--row", "1")).split())
     assert re.search(rf"in the units of 'price': ŷ = [0-9.]+, y = {float(f'{rows[1][1]:.3f}'):.3f}".rstrip("0"), text)
+
+
+def test_demo_help_lists_every_demo_and_no_other():
+    from neuronet.seeing import demos
+
+    text = ok(invoke("demo", "--help"))
+    listed = re.findall(r"^\s{4}(\S+)\s{2,}", text.split("The demos:")[1].split("Arguments:")[0], re.M)
+    assert listed == list(demos.NAMES)
+    assert "backpropagation" not in text.split("The demos:")[0]            # no demo that does not exist
+    assert "A Simple Introduction to Neural Networks" in " ".join(text.split())
+
+
+def test_show_weights_prints_every_weight(tmp_path):
+    net = nn.examples.running_example()
+    net.save(tmp_path / "m.json")
+    text = ok(invoke("show", tmp_path / "m.json", "--weights"))
+    found = {(int(i), int(j)): float(w) for i, j, w in re.findall(r"w_(\d+),(\d+) = (−?-?[0-9.e+-]+)", text)}
+    assert found == pytest.approx(net.weights)
+    assert "w_1,3" not in ok(invoke("show", tmp_path / "m.json"))
+    d = json.loads(ok(invoke("show", tmp_path / "m.json", "--weights", "--json")))
+    assert {(r["from"], r["to"]): r["weight"] for r in d["weights"]} == net.weights

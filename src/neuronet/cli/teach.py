@@ -171,15 +171,25 @@ def _demo_name(v: str) -> str:
     return v
 
 
-@app.command()
+def _demo_help() -> str:
+    """The demo command's help: what it does, then every demo by name (from the demos' own table)."""
+    from ..model.examples import SEED  # noqa: PLC0415
+    from ..seeing.demos import DESCRIPTIONS, NAMES  # noqa: PLC0415  (numpy only: cheap)
+
+    width = max(len(name) for name in NAMES)
+    listing = "\n".join(f"  {name:<{width}}  {DESCRIPTIONS[name]}" for name in NAMES)
+    return (f"Run one of the demonstrations of the seed, {SEED}: each prints what the seed claims next "
+            f"to what the run shows, and draws pictures with --out.\n\n\b\nThe demos:\n{listing}")
+
+
+@app.command(help=_demo_help())
 @_handled
 def demo(
     name: str = typer.Argument(..., callback=_demo_name, metavar="NAME",
-                               help="Which demo (neuronet demo --help lists them)."),
+                               help="Which demo (listed above)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="A folder for the pictures the demo draws."),
     seed: int = typer.Option(0, min=0),
 ) -> None:
-    """Run one of the seed's demonstrations (XOR and restarts, boolean functions, backpropagation…)."""
     from ..seeing import demos  # noqa: PLC0415
 
     if out is not None and not out.is_dir():

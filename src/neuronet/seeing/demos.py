@@ -372,7 +372,9 @@ def _symmetry(r: _Report, seed: int, quick: bool) -> None:
                 batch_size=None, restarts=R, seed=seed, init="uniform", init_scale=0.3, target_loss=target,
                 engine="matrix")
     done = [k for k in range(R) if res.status[k] == "converged" and _classified(res.network_at(k), X, y)]
-    r.quote("III.III", "if the network is large, the algorithm will inevitably get stuck in a local minimum.")
+    r.quote("III.III", "It could be that now our weights are locally optimal – any small change will make the "
+                       "network perform worse – but if we changed them far enough, we could still improve its "
+                       "performance.")
     if not done:
         r.para(f"None of the {R} restarts learned the task within {epochs} sweeps (each is stuck or slow); "
                "run with more restarts.")
