@@ -31,8 +31,8 @@ def data(n=40, seed=0):
     return X, np.tanh(X @ [1.0, -1.0, 0.5])
 
 
-BASE = dict(optimizer="sgd", step_size=0.05, epochs=6, batch_size=8, restarts=2, seed=5, checkpoint_every=3,
-            engine="matrix")
+BASE = dict(optimizer="sgd", step_size=0.05, schedule="constant", epochs=6, batch_size=8, restarts=2, seed=5,
+            checkpoint_every=3, engine="matrix")
 
 
 @pytest.fixture(scope="module")

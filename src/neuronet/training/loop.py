@@ -54,7 +54,7 @@ MAX_CHUNK_ROWS = 1 << 20  # … and at most this many rows of shuffled order hel
 
 def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", step_size=0.1,
           epochs: int = 100, batch_size: int | None = 1, restarts: int = 1, seed: int | None = None, *,
-          schedule="constant", momentum: float = 0.0, nesterov: bool = False,
+          schedule="auto", momentum: float = 0.0, nesterov: bool = False,
           optimizer_options: dict | None = None, init: str = "auto", init_scale: float = 1.0,
           validation_data: tuple | None = None, validation_fraction: float | None = None,
           early_stopping: bool = False, tol: float = 1e-4, patience: int = 10,
@@ -80,8 +80,9 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
     first_restart : int    number the restarts first_restart … first_restart+R−1 (a chunk of a larger run,
                            as ``neuronet.distributed`` cuts it): restart 0 is ``net`` itself, every other one
                            starts from its own stream, so any cut of a run gives the same restarts
-    schedule : str|dict    step-size schedule (see ``neuronet.schedules``), e.g. 'inverse_time' or
-                           {'name': 'inverse_time', 'decay': 0.01}
+    schedule : str|dict    step-size schedule (see ``neuronet.schedules``): 'auto' (decreasing for plain
+                           SGD on batches smaller than the data, else constant), 'inverse_time',
+                           {'name': 'inverse_time', 'decay': 0.01}…
     validation_data / validation_fraction : select the best restart (and stop early) on held-out data
     early_stopping : bool  stop a restart when the monitored loss (validation if any, else training)
                            has not improved by ``tol`` for ``patience`` epochs, and restore its best weights

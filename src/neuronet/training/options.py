@@ -137,7 +137,6 @@ def prepare(net, X, Y, *, loss, optimizer, step_size, epochs, batch_size, restar
     S, dtype = net.structure, net.dtype.type
     lo = losses_mod.get(loss)
     opt = optimizers.get(optimizer, momentum=momentum, nesterov=nesterov, **(optimizer_options or {}))
-    sched = schedules.get(schedule)
     epochs = positive_int("epochs", epochs)
     R = positive_int("restarts", restarts)
     first_restart = positive_int("first_restart", first_restart, minimum=0)
@@ -177,6 +176,7 @@ def prepare(net, X, Y, *, loss, optimizer, step_size, epochs, batch_size, restar
     N = Xa.shape[0]
     bs = N if batch_size is None else positive_int("batch_size", batch_size)
     bs = min(bs, N)
+    sched = schedules.get(schedule, optimizer=opt, stochastic=bs < N)
     if opt.name == "rprop" and bs < N:
         raise DataError(f"rprop works on the full batch only; received batch_size={batch_size} for {N} "
                         "examples. Use batch_size=None.",
