@@ -35,7 +35,6 @@ import time
 from pathlib import Path
 from typing import IO, Callable, Iterator
 
-
 LEGACY_AGE = 24 * 3600    # seconds after which a temporary file of the old pattern is an orphan
 
 

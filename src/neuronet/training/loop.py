@@ -41,7 +41,8 @@ from .._atomic import NotRegularFileError, target
 from ..engines import MatrixEngine, make_engine
 from ..errors import CheckpointWarning, DataError, TrainingError
 from ..model.network import Network
-from . import checkpoint as checkpoint_file, options
+from . import checkpoint as checkpoint_file
+from . import options
 from .bookkeeping import DIVERGENCE_FACTOR, Rules
 from .options import Plan
 from .progress import _Progress

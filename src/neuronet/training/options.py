@@ -19,7 +19,8 @@ import numpy as np
 
 from .._memory import require
 from ..errors import DataError
-from ..model import losses as losses_mod, optimizers, schedules
+from ..model import losses as losses_mod
+from ..model import optimizers, schedules
 from ..model.network import Network
 from ..model.optimizers import Optimizer
 
