@@ -189,3 +189,15 @@ def test_killed_inside_a_checkpoint_write_keeps_the_last_one_and_its_orphan_is_c
     assert len(orphans) == 1 and orphans[0].startswith(".run.ckpt.")
     _same_as_uninterrupted(ck)                                    # resumes writing to the same path…
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]   # …which removed the orphan
+
+
+def test_an_unseeded_run_with_a_drawn_validation_split_says_why_it_cannot_resume(tmp_path):
+    X, Y = data()
+    kw = {**BASE, "seed": None, "validation_fraction": 0.25}
+    net = nn.mlp([3, 5, 1], hidden="tanh", seed=0)
+    nn.train(net, X, Y, checkpoint=tmp_path / "ck", **kw)
+    with pytest.raises(DataError, match="give the run a seed to resume it"):
+        nn.train(net, X, Y, resume=tmp_path / "ck", **kw)
+    kw["validation_fraction"] = None                       # without a drawn split, an unseeded run resumes
+    nn.train(net, X, Y, checkpoint=tmp_path / "ck2", callback=lambda info: info["epoch"] == 3, **kw)
+    assert nn.train(net, X, Y, resume=tmp_path / "ck2", **kw).epochs_run.tolist() == [6, 6]

@@ -179,8 +179,11 @@ def _compare(made: dict, config: dict, name: str) -> None:
             continue
         if key in ("data_crc32", "validation_crc32"):
             which = "training" if key == "data_crc32" else "validation"
+            unseeded = config.get("seed") is None and config.get("validation_rows")
             raise DataError(f"Cannot resume from {name!r}: it was made on other {which} data (same shape, "
-                            f"different values). Resume with the data it was started on.")
+                            f"different values). Resume with the data it was started on"
+                            + (" (with seed=None, validation_fraction draws a new split on every call: give the "
+                               "run a seed to resume it)." if unseeded else "."))
         raise DataError(f"Cannot resume from {name!r}: it was made with {key}={_show(made.get(key))}, this call "
                         f"has {key}={_show(value)}. Resume with the options the run was started with, or "
                         "start a new run without resume.")
