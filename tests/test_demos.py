@@ -152,4 +152,4 @@ def test_mistakes_are_clear_errors(tmp_path):
         demos.run("boolean", seed=-1)
     made = tmp_path / "new" / "pictures"
     demos.run("boolean", out_dir=made)                       # a missing folder is created
-    assert (made / "boolean_network.png").exists()
+    assert (made / "boolean_universal.png").exists()
