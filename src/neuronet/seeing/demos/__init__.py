@@ -1,15 +1,24 @@
 """Demonstrations of the seed's claims, each a few seconds long, each printing what it shows.
 
 ===========  ==================================================================================
-name         what it shows
+name         what it shows (module)
 ===========  ==================================================================================
 xor          a 2-2-1 logistic network gets stuck on XOR in some random starts; restarts rescue it
 sine         one hidden layer approximates a smooth function, better with more neurons
-boolean      one architecture of 2ⁿ step units computes every boolean function; parity needs n; counting
+boolean      one architecture of 2ⁿ step units computes every boolean function; parity needs n;
+             the counting argument (most functions need ~2ⁿ/n² units)
 multiply     the 4-neuron multiplication gate (error ∝ λ²) and deep versus shallow products
 symmetry     Rumelhart, Hinton & Williams' mirror-symmetry network and its 1:2:4 weights
 digits       an image classifier in miniature (8×8 handwritten digits), the seed's "cat" example
+matmul       a matrix product is a network without hidden layers, its weights the matrix entries
+narrow       deep ReLU networks of width n + 1 against one hidden layer of the same width
+one-weight   the loss as a function of one weight, its tangent, and SGD steps of three sizes
+median       squared error fits the mean, absolute error the median; what a constant step costs
 ===========  ==================================================================================
+
+The demos live in small modules by theme: ``_restarts`` (xor, symmetry), ``_approximation``
+(sine, digits), ``_construction`` (boolean, multiply), ``_depth`` (matmul, narrow) and
+``_descent`` (one-weight, median); ``_report`` is what they all write into.
 
 >>> from neuronet import demos
 >>> print(demos.run("boolean").splitlines()[0])
@@ -24,20 +33,22 @@ from typing import Callable
 import numpy as np
 
 from ...errors import DataError
-from . import _approximation, _construction, _descent, _restarts
+from . import _approximation, _construction, _depth, _descent, _restarts
 from ._report import WIDTH, _Report  # noqa: F401 (WIDTH: the text width, part of the interface)
 
-NAMES = ("xor", "sine", "boolean", "multiply", "symmetry", "digits", "one-weight", "median")
+NAMES = ("xor", "sine", "boolean", "multiply", "symmetry", "digits", "matmul", "narrow", "one-weight", "median")
 
 DESCRIPTIONS = {
-    "xor": "random restarts rescue a 2-2-1 logistic network that gets stuck on XOR",
-    "sine": "universal approximation: one hidden layer fits sin x, better with more neurons",
-    "boolean": "one hidden layer of 2^n step units computes every boolean function; the counting bound",
-    "multiply": "the 4-neuron multiplication gate, and deep versus shallow product networks",
-    "symmetry": "Rumelhart, Hinton & Williams' mirror-symmetry network and its 1:2:4 weights",
-    "digits": "a small image classifier on 8x8 handwritten digits (the seed's cat example)",
-    "one-weight": "L(w6,9): its tangent, and SGD steps too small, right and too large",
-    "median": "squared error fits the mean, absolute error the median; a constant step",
+    "xor": "random restarts rescue a 2-2-1 network stuck on XOR",
+    "sine": "one hidden layer fits sin x, better with more neurons",
+    "boolean": "one hidden layer of 2^n step units for every boolean function",
+    "multiply": "the 4-neuron multiplication gate; deep versus shallow products",
+    "symmetry": "Rumelhart, Hinton & Williams' mirror symmetry, its 1:2:4 weights",
+    "digits": "an 8x8 handwritten-digit classifier (the seed's cat example)",
+    "matmul": "multiplying by a matrix is a network with no hidden layer",
+    "narrow": "deep ReLU nets of width n + 1 against one hidden layer that wide",
+    "one-weight": "L(w6,9), its tangent, and SGD steps too small, right, too large",
+    "median": "squared error fits the mean, absolute error the median",
 }
 
 
@@ -82,4 +93,4 @@ def run(name: str, out_dir: str | Path | None = None, seed: int = 0, *, quick: b
 _DEMOS: dict[str, Callable] = {"xor": _restarts._xor, "sine": _approximation._sine, "boolean": _construction._boolean,
                                "multiply": _construction._multiply, "symmetry": _restarts._symmetry,
                                "digits": _approximation._digits, "one-weight": _descent._one_weight,
-                               "median": _descent._median}
+                               "median": _descent._median, "matmul": _depth._matmul, "narrow": _depth._narrow}
