@@ -32,11 +32,11 @@ class MatrixEngine:
         self.S, self.lossf, self.opt, self.dtype = S, loss, optimizer, dtype
         self._layers = None
         if compiled:
-            from . import _blas, dense as dense_kernel, neuron as neuron_engine  # noqa: PLC0415 (numba is imported only when needed)
+            from . import _blas, dense as dense_kernel, kernels  # noqa: PLC0415 (numba is imported only when needed)
 
             self._layers = dense_kernel.plain_layers(S)
-            if self._layers is not None and neuron_engine.supports(S, loss, optimizer)[0]:
-                self._code, self._K, self._hp64, self._keys = neuron_engine.kernel_constants(
+            if self._layers is not None and kernels.supports(S, loss, optimizer)[0]:
+                self._code, self._K, self._hp64, self._keys = kernels.kernel_constants(
                     optimizer, np.dtype(dtype))
                 self._run = dense_kernel.run_epochs
                 self._run_large = functools.partial(dense_kernel.numpy_blas_epochs, buffers={})
