@@ -68,18 +68,21 @@ def test_boolean_one_architecture_parity_and_the_counting_argument(tmp_path):
     assert [int(r[0]) for r in parity] == [3, 6, 8, 12]
     for n, hidden, ok, per_pattern in parity:
         assert int(hidden) == int(n) and ok == "yes" and int(per_pattern) == 2 ** (int(n) - 1)
-    counting = [line.split() for line in lines if re.fullmatch(r"\s+\d+\s+\d+\s+[0-9.]+(\s+\d+){3}", line)]
+    counting = [line.split() for line in lines
+                if re.fullmatch(r"\s+\d+\s+\d+\s+[0-9.]+\s+[0-9.]+(\s+\d+){3}", line)]
     assert [int(r[0]) for r in counting] == [2, 4, 6, 8, 10, 12, 14, 16]
-    for n, log_functions, log_t, h, closed, universal in counting:
+    for n, log_functions, log_t, reach, h, closed, universal in counting:
         n, h = int(n), int(h)
         m = 2 ** n
         assert int(log_functions) == m and int(universal) == m
         assert float(log_t) == pytest.approx(math.log2(cover(m, n + 1)), abs=0.05)
+        assert float(reach) == pytest.approx(math.log2(cover(m, n + 1) ** h * cover(m, h + 1)), abs=0.05)
+        assert float(reach) >= m - 0.05
         # h units reach at least 2^(2ⁿ) functions by the count, h − 1 do not (exact integers)
         assert cover(m, n + 1) ** h * cover(m, h + 1) >= 2 ** m
         assert h == 1 or cover(m, n + 1) ** (h - 1) * cover(m, h) < 2 ** m
         assert int(closed) == -(-(m - 1) // (n * n + n + 1)) <= h
-    hs = [int(r[3]) for r in counting]
+    hs = [int(r[4]) for r in counting]
     assert hs[-1] > 250 and hs[-1] / hs[-2] > 2.5                 # exponential growth
     assert "is exact on every input" in flat and "Cover" in flat
     assert "there is an architecture for a neural network" in flat    # the seed, quoted

@@ -429,6 +429,7 @@ class CountingRow:
     n: int
     functions_log2: int        # log₂ of the number of boolean functions of n bits, 2ⁿ
     threshold_log2: float      # log₂ of the bound on threshold functions of n inputs, T(n)
+    reach_log2: float          # log₂ of the bound on the functions h_min hidden units reach, ≥ 2ⁿ
     h_min: int                 # fewest hidden units h whose networks could reach every function
     h_closed: int              # the closed form ⌈(2ⁿ − 1) / (n² + n + 1)⌉ ≤ h_min
     universal: int             # the seed's universal architecture: 2ⁿ
@@ -462,7 +463,7 @@ def counting_bound(n: int) -> CountingRow:
     h = 0
     while h * hidden + _cover_log2(m, h + 1) < need:
         h += 1
-    return CountingRow(n, need, hidden, h, -(-(m - 1) // (n * n + n + 1)), m)
+    return CountingRow(n, need, hidden, h * hidden + _cover_log2(m, h + 1), h, -(-(m - 1) // (n * n + n + 1)), m)
 
 
 # -- narrow and deep: width n + 1 ----------------------------------------------------------------

@@ -55,14 +55,14 @@ def _boolean(r: _Report, seed: int, quick: bool) -> None:
            "By Cover's function counting theorem (1965) a threshold unit with d weights splits m points in "
            "at most C(m, d) = 2·Σ_{k<d} C(m−1, k) ≤ 2·m^(d−1) ways. A hidden unit sees the 2ⁿ patterns "
            "through n + 1 weights, the output sees at most 2ⁿ hidden vectors through h + 1, so h hidden "
-           "units compute at most C(2ⁿ, n+1)^h · C(2ⁿ, h+1) functions. There are 2^(2ⁿ) functions: h must "
+           "units reach at most C(2ⁿ, n+1)^h · C(2ⁿ, h+1) functions. There are 2^(2ⁿ) functions: h must "
            "grow at least like (2ⁿ − 1)/(n² + n + 1), exponentially in n.")
-    rows = [" n   log₂ functions   log₂ T(n)   hidden units needed   closed form      2ⁿ",
-            "     = 2ⁿ             (Cover)     (counting)            (≤ counting)"]
+    rows = [" n   log₂ of: functions   T(n)   h units reach   h needed   closed form    2ⁿ",
+            "              = 2ⁿ      (Cover)  (h = needed)   (count)    (≤ count)"]
     for k in (2, 4, 6, 8, 10, 12, 14, 16):
         c = counting_bound(k)
-        rows.append(f"{k:>2}   {c.functions_log2:>14}   {c.threshold_log2:>9.1f}   {c.h_min:>19}   "
-                    f"{c.h_closed:>11}   {c.universal:>5}")
+        rows.append(f"{k:>2}   {c.functions_log2:>17}   {c.threshold_log2:>5.1f}   {c.reach_log2:>13.1f}   "
+                    f"{c.h_min:>8}   {c.h_closed:>11}  {c.universal:>5}")
     r.table(rows)
     r.para(f"Every network above is {'exact' if exact == len(nets) and all_exact else 'NOT exact'} on every "
            "input. Most functions of n bits need exponentially many hidden units (the count), a few famous "
