@@ -35,9 +35,10 @@ def train(
                                                                   "squared for regression."),
     optimizer: str = typer.Option("adam", callback=_optimizer, help="sgd, momentum, nesterov, adam, rprop."),
     step_size: float = typer.Option(0.01, "--step-size", callback=_positive, help="The step size η₀."),
-    schedule: str = typer.Option("constant", callback=_schedule,
-                                 help="Step-size schedule: constant, inverse_time, power, exponential, step, "
-                                      "cosine; parameters as in 'inverse_time(decay=0.01)'."),
+    schedule: str = typer.Option("auto", callback=_schedule,
+                                 help="Step-size schedule: auto (decreasing for plain sgd on batches, as in the "
+                                      "seed; constant otherwise), constant, inverse_time, power, exponential, "
+                                      "step, cosine; parameters as in 'inverse_time(decay=0.01)'."),
     momentum: float = typer.Option(0.0, min=0.0, max=0.999, help="Momentum μ for sgd."),
     epochs: int = typer.Option(200, min=1, help="Passes over the training rows."),
     batch_size: int = typer.Option(32, "--batch-size", min=0, help="Examples per step; 1 is the seed's "
