@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -50,18 +51,38 @@ def test_xor_restarts_rescue_stuck_runs(tmp_path):
     check_pictures(text, tmp_path, ["xor_network.png", "xor_loss.png", "xor_boundary.png"])
 
 
-def test_boolean_is_exact_with_exponentially_many_neurons(tmp_path):
+def cover(m: int, d: int) -> int:
+    """Cover's count of the dichotomies of m points a threshold unit with d weights can realise, at most."""
+    return 2 * sum(math.comb(m - 1, k) for k in range(min(d, m)))
+
+
+def test_boolean_one_architecture_parity_and_the_counting_argument(tmp_path):
     text = demos.run("boolean", out_dir=tmp_path)
     lines = check_text(text)
-    assert "The network is exact on all 16 inputs." in text
-    rows = [line.split() for line in lines if re.fullmatch(r"\s+\d+\s+\d+\s+\d+\s+(yes|NO)", line)]
-    assert [int(r[0]) for r in rows] == list(range(1, 13))
-    for n, hidden, bound, ok in rows:
-        assert int(hidden) == int(bound) == 2 ** (int(n) - 1) and ok == "yes"
-    truth = [line.split() for line in lines if re.fullmatch(r"(\s+[01]){4}\s+[01]\s+[01]", line)]
-    assert len(truth) == 16 and all(r[4] == r[5] for r in truth)
-    assert demos.run("boolean") == text.split("\nPictures:")[0].rstrip("\n") + "\n"     # the same every time
-    check_pictures(text, tmp_path, ["boolean_network.png"])
+    flat = " ".join(text.split())
+    assert "functions computed exactly on all 8 inputs 256 of 256" in flat
+    assert "same neurons, edges and hidden weights 256 of 256 (3-8-1, 41 edges)" in flat
+    assert "different output-weight vectors 256" in flat
+    parity = [line.split() for line in lines if re.fullmatch(r"\s+\d+\s+\d+\s+(yes|NO)\s+\d+", line)]
+    assert [int(r[0]) for r in parity] == [3, 6, 8, 12]
+    for n, hidden, ok, per_pattern in parity:
+        assert int(hidden) == int(n) and ok == "yes" and int(per_pattern) == 2 ** (int(n) - 1)
+    counting = [line.split() for line in lines if re.fullmatch(r"\s+\d+\s+\d+\s+[0-9.]+(\s+\d+){3}", line)]
+    assert [int(r[0]) for r in counting] == [2, 4, 6, 8, 10, 12, 14, 16]
+    for n, log_functions, log_t, h, closed, universal in counting:
+        n, h = int(n), int(h)
+        m = 2 ** n
+        assert int(log_functions) == m and int(universal) == m
+        assert float(log_t) == pytest.approx(math.log2(cover(m, n + 1)), abs=0.05)
+        # h units reach at least 2^(2ⁿ) functions by the count, h − 1 do not (exact integers)
+        assert cover(m, n + 1) ** h * cover(m, h + 1) >= 2 ** m
+        assert h == 1 or cover(m, n + 1) ** (h - 1) * cover(m, h) < 2 ** m
+        assert int(closed) == -(-(m - 1) // (n * n + n + 1)) <= h
+    hs = [int(r[3]) for r in counting]
+    assert hs[-1] > 250 and hs[-1] / hs[-2] > 2.5                 # exponential growth
+    assert "is exact on every input" in flat and "Cover" in flat
+    assert "there is an architecture for a neural network" in flat    # the seed, quoted
+    check_pictures(text, tmp_path, ["boolean_universal.png", "boolean_parity.png"])
 
 
 def test_multiply_error_falls_as_lambda_squared_and_depth_saves_neurons(tmp_path):

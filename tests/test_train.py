@@ -129,7 +129,8 @@ def test_history_is_mean_batch_loss_and_losses_are_full_training_loss():
     X = np.linspace(-1, 1, 10)[:, None]
     Y = 3 * X[:, 0]
     net = one_weight_net(0.0)
-    r = nn.train(net, X, Y, step_size=0.01, epochs=1, batch_size=5, shuffle=False, engine="matrix")
+    r = nn.train(net, X, Y, step_size=0.01, epochs=1, batch_size=5, shuffle=False, schedule="constant",
+                 engine="matrix")
     # by hand: batch 1 = first 5 rows at w=0, then one SGD step, batch 2 at the new w
     w = 0.0
     batch_losses = []

@@ -92,9 +92,11 @@ def evaluate(
 def show(
     model: Path = typer.Argument(..., metavar="MODEL", help="A model file."),
     draw: Optional[Path] = typer.Option(None, "--draw", help="Also draw the network to this .png or .svg file."),
+    weights: bool = typer.Option(False, "--weights", help="Also print every weight w_i,j (edge i → j), grouped "
+                                                          "by the neuron j it belongs to."),
     as_json: bool = typer.Option(False, "--json", help="Print the description as JSON."),
 ) -> None:
-    """Describe a model: neurons, layers, weights, preprocessing, how it was trained."""
+    """Describe a model: neurons, layers, preprocessing, how it was trained; every weight with --weights."""
     from ..model.network import load  # noqa: PLC0415
 
     if draw is not None:
@@ -104,6 +106,8 @@ def show(
     counts = {k: kinds.count(k) for k in ("input", "bias", "hidden", "output")}
     desc = {"file": str(model), "neurons": len(kinds), **{f"{k}_neurons": v for k, v in counts.items()},
             "layers": net.layers, "edges": len(net.edges), "dtype": str(net.dtype), "info": net.info}
+    if weights:
+        desc["weights"] = [{"from": i, "to": j, "weight": w} for (i, j), w in net.weights.items()]
     prep = None
     if "preprocessing" in net.info:
         prep = tabular.Preprocessing.of(net, str(model))
@@ -111,6 +115,8 @@ def show(
         print(json.dumps(desc, default=str))
     else:
         _print_model(model, net, counts, prep)
+        if weights:
+            _print_weights(net)
     if draw is not None:
         from ..seeing import draw as drawing  # noqa: PLC0415
 
@@ -133,7 +139,7 @@ def _print_model(model, net, counts, prep) -> None:
             units = [j for j in layer if kind[j] != "bias"]
             bias = [j for j in layer if kind[j] == "bias"]
             acts = sorted({str(net.activation(j)) for j in units if kind[j] != "input"})
-            what = "input" if k == 1 else ("output" if k == len(L) else "hidden")
+            what = " and ".join(w for w in ("input", "hidden", "output") if any(kind[j] == w for j in units))
             con.print(f"  layer {k}: {len(units)} {what} ({'id' if len(units) == 1 else 'ids'} {_ids(units)})"
                       + (f", {'/'.join(acts)}" if acts else "") + (f", bias neuron {bias[0]}" if bias else ""))
     info = net.info
@@ -166,6 +172,27 @@ def _print_model(model, net, counts, prep) -> None:
         for name, m in metrics.items():
             if isinstance(m, dict) and "rows" in m:
                 con.print(f"{name} ({m['rows']} rows): {_metric_text(prep, m)}")
+
+
+def _print_weights(net) -> None:
+    """Every w_i,j, one line per neuron j: the weights belong to the neuron the edge points into (the seed)."""
+    into: dict[int, list[tuple[int, float]]] = {}
+    for (i, j), w in net.weights.items():
+        into.setdefault(j, []).append((i, w))
+    kind = {nu.id: nu.kind for nu in net.neurons}
+    con = _out()
+    con.print(f"weights: all {len(net.edges)}, w_i,j on the edge i → j (bias neurons send 1)")
+    width = max(con.width, 60)
+    for j in sorted(into):
+        terms = [f"w_{i},{j} = {w:.6g}" + (" (bias)" if kind[i] == "bias" else "") for i, w in into[j]]
+        line = f"  into {kind[j]} {j} ({net.activation(j)}):"
+        for k, term in enumerate(terms):             # wrap between terms, never inside one
+            piece = " " + term + ("," if k < len(terms) - 1 else "")
+            if len(line) + len(piece) > width:
+                con.print(line, markup=False)
+                line = "     "
+            line += piece
+        con.print(line, markup=False)
 
 
 def _ids(ids: list[int]) -> str:

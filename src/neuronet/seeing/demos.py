@@ -5,7 +5,7 @@ name         what it shows
 ===========  ==================================================================================
 xor          a 2-2-1 logistic network gets stuck on XOR in some random starts; restarts rescue it
 sine         one hidden layer approximates a smooth function, better with more neurons
-boolean      any boolean function with one hidden layer, exactly, with up to 2ⁿ⁻¹ neurons
+boolean      one architecture of 2ⁿ step units computes every boolean function; parity needs n; counting
 multiply     the 4-neuron multiplication gate (error ∝ λ²) and deep versus shallow products
 symmetry     Rumelhart, Hinton & Williams' mirror-symmetry network and its 1:2:4 weights
 digits       an image classifier in miniature (8×8 handwritten digits), the seed's "cat" example
@@ -13,7 +13,7 @@ digits       an image classifier in miniature (8×8 handwritten digits), the see
 
 >>> from neuronet import demos
 >>> print(demos.run("boolean").splitlines()[0])
-Any boolean function with one hidden layer, exactly
+Any boolean function with one hidden layer: one architecture, and counting
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ NAMES = ("xor", "sine", "boolean", "multiply", "symmetry", "digits")
 DESCRIPTIONS = {
     "xor": "random restarts rescue a 2-2-1 logistic network that gets stuck on XOR",
     "sine": "universal approximation: one hidden layer fits sin x, better with more neurons",
-    "boolean": "any boolean function with one hidden layer, exact, up to 2^(n-1) neurons",
+    "boolean": "one hidden layer of 2^n step units computes every boolean function; the counting bound",
     "multiply": "the 4-neuron multiplication gate, and deep versus shallow product networks",
     "symmetry": "Rumelhart, Hinton & Williams' mirror-symmetry network and its 1:2:4 weights",
     "digits": "a small image classifier on 8x8 handwritten digits (the seed's cat example)",
@@ -143,13 +143,14 @@ def _xor(r: _Report, seed: int, quick: bool) -> None:
     r.quote("III.III", "The practical solution is simply to run the entire backpropagation algorithm a bunch "
                        "of times, say 1000 times, starting from different initial weights.")
     r.para(f"A 2-2-1 network of logistic neurons learns XOR by the seed's backpropagation: squared loss, "
-           f"one example at a time, step size {eta}, {epochs} epochs. {R} restarts train at once, each "
+           f"one example at a time, a constant step size {eta} (as in the experiments behind the figure "
+           f"below), {epochs} epochs. {R} restarts train at once, each "
            "from initial weights drawn uniformly from [−1, 1]. A restart is stuck when, after training, "
            "some of the four outputs is on the wrong side of 0.5.")
     rng = np.random.default_rng(seed)
     net = _uniform_net([2, 2, 1], 1.0, rng)
-    res = train(net, X, y, loss="squared", optimizer="sgd", step_size=eta, epochs=epochs, batch_size=1,
-                restarts=R, seed=seed, init="uniform", init_scale=1.0, engine="matrix")
+    res = train(net, X, y, loss="squared", optimizer="sgd", step_size=eta, schedule="constant", epochs=epochs,
+                batch_size=1, restarts=R, seed=seed, init="uniform", init_scale=1.0, engine="matrix")
     solved = np.array([res.status[k] != "diverged" and _classified(res.network_at(k), X, y) for k in range(R)])
     stuck = int((~solved).sum())
     stuck_losses = res.losses[~solved]
@@ -225,48 +226,65 @@ def _sine(r: _Report, seed: int, quick: bool) -> None:
 
 # -- boolean -------------------------------------------------------------------------------------------
 def _boolean(r: _Report, seed: int, quick: bool) -> None:
-    from .construct import boolean, patterns  # noqa: PLC0415
+    from .construct import boolean, counting_bound, parity, patterns  # noqa: PLC0415
 
-    r.title("Any boolean function with one hidden layer, exactly")
-    r.quote("II.II", "a neural network (with only one hidden layer) can implement any function of the kind "
-                     "{0,1}ⁿ → {0,1} […] But once again, the number of neurons in the hidden layer of that "
-                     "architecture is exponential in n.")
-    r.para("The construction: one hidden step neuron per true input pattern p, with weights +1 where "
-           "p_i = 1 and −1 where p_i = 0 and bias ½ − |p|₁, so that it fires on p alone; the output "
-           "neuron is their OR. When more patterns are true than false, the false ones are used and the "
-           "output is NOT OR, so at most 2ⁿ⁻¹ hidden neurons are needed.")
-    rng = np.random.default_rng(seed)
-    n = 4
-    truth = rng.integers(0, 2, size=2 ** n)
-    net = boolean(truth)
-    P = patterns(n)
-    out = net.forward(P)[:, 0]
-    info = net.info["construction"]
-    r.para(f"A random function of {n} bits (seed {seed}), true on {int(truth.sum())} of the {2 ** n} "
-           f"patterns: {info['hidden_neurons']} hidden neurons "
-           f"({'the false patterns, NOT OR' if info['complement'] else 'the true patterns, OR'}).")
-    rows = ["x1 x2 x3 x4   f   network"]
-    rows += [" ".join(f"{int(v):>2}" for v in p) + f"   {int(t)}   {int(o):>7}" for p, t, o in zip(P, truth, out)]
-    r.table(rows)
-    exact = bool(np.array_equal(out, truth.astype(out.dtype)))
-    r.para(f"The network is {'exact on all' if exact else 'WRONG on some of the'} {2 ** n} inputs.")
-
-    top = 8 if quick else 12
-    rows = [" n   parity: hidden neurons   2ⁿ⁻¹   exact on all 2ⁿ inputs"]
+    r.title("Any boolean function with one hidden layer: one architecture, and counting")
+    r.quote("II.II", "there is an architecture for a neural network (i.e., a graph) such that, for each "
+                     "possible function f: {0,1}ⁿ → {0,1}, there is a set of weights such that the neural "
+                     "network defined by that architecture & that set of weights implements that function.")
+    n = 3
+    P = patterns(n)                                                    # (8, 3)
+    r.para("The architecture: one hidden step unit per input pattern p, all 2ⁿ of them, with weights +1 "
+           "where p_i = 1 and −1 where p_i = 0 and bias ½ − |p|₁, so that it fires on p alone; the output "
+           "is step(Σ_p f(p)·h_p − ½). Only the output weights f(p) depend on the function. For n = 3, "
+           "all 2^(2³) = 256 functions:")
+    nets = [boolean([(f >> (2 ** n - 1 - r_)) & 1 for r_ in range(2 ** n)], architecture="universal")
+            for f in range(2 ** 2 ** n)]
+    first = nets[0]
+    hidden_weights = lambda net: {ij: w for ij, w in net.weights.items() if ij[1] not in net.outputs}  # noqa: E731
+    same_graph = sum(net.edges == first.edges and [nu.kind for nu in net.neurons] == [nu.kind for nu in first.neurons]
+                     and hidden_weights(net) == hidden_weights(first) for net in nets)
+    exact = sum(bool(np.array_equal(net.forward(P)[:, 0], [(f >> (2 ** n - 1 - k)) & 1 for k in range(2 ** n)]))
+                for f, net in enumerate(nets))
+    output_weights = {tuple(w for ij, w in net.weights.items() if ij[1] in net.outputs) for net in nets}
+    hidden = first.info["construction"]["hidden_neurons"]
+    r.table([f"functions computed exactly on all 8 inputs     {exact} of {len(nets)}",
+             f"same neurons, edges and hidden weights         {same_graph} of {len(nets)}   "
+             f"({n}-{hidden}-1, {len(first.edges)} edges)",
+             f"different output-weight vectors                {len(output_weights)}"])
+    r.para("Parity (1 when an odd number of bits is set) is not a hard case, though: n threshold units "
+           "suffice, h_k = step(Σx − k + ½) (at least k bits set) and the output step(Σ_k (−1)^(k+1)·h_k − ½). "
+           "One unit per true pattern would take 2ⁿ⁻¹:")
+    rows = [" n   parity network: hidden   exact on all 2ⁿ inputs   a unit per true pattern"]
     all_exact = True
-    for k in range(1, top + 1):
-        par = boolean(lambda bits: sum(bits) % 2, n=k)
+    for k in ((3, 6, 8) if quick else (3, 6, 8, 12)):
         Pk = patterns(k)
-        ok = bool(np.array_equal(par.forward(Pk)[:, 0], Pk.sum(axis=1) % 2))
+        ok = bool(np.array_equal(parity(k).forward(Pk)[:, 0], Pk.sum(axis=1) % 2))
         all_exact &= ok
-        rows.append(f"{k:>2}   {par.info['construction']['hidden_neurons']:>22}   {2 ** (k - 1):>4}   "
-                    f"{'yes' if ok else 'NO':>22}")
-    r.para("Parity (1 when an odd number of bits is set) is the worst case: exactly half the patterns are "
-           "true, no two of them neighbours, and the construction needs all 2ⁿ⁻¹ of them.")
+        rows.append(f"{k:>2}   {k:>22}   {'yes' if ok else 'NO':>22}   {2 ** (k - 1):>23}")
     r.table(rows)
-    r.para(f"Every network above is {'exact' if all_exact else 'NOT exact'} on every input; the hidden layer "
-           "doubles with each bit, as the seed says it must in the worst case.")
-    r.picture("boolean_network.png", lambda: _draw().draw(net, title=f"a random boolean function of {n} bits"))
+    r.quote("II.II", "there is also a second theorem which shows that this is a lower bound – an (architecture "
+                     "for a) neural network implementing this kind of function has to have an exponential "
+                     "number of neurons in n")
+    r.para("The lower bound is about all functions at once, and it is proved by counting, not by an example. "
+           "By Cover's function counting theorem (1965) a threshold unit with d weights splits m points in "
+           "at most C(m, d) = 2·Σ_{k<d} C(m−1, k) ≤ 2·m^(d−1) ways. A hidden unit sees the 2ⁿ patterns "
+           "through n + 1 weights, the output sees at most 2ⁿ hidden vectors through h + 1, so h hidden "
+           "units compute at most C(2ⁿ, n+1)^h · C(2ⁿ, h+1) functions. There are 2^(2ⁿ) functions: h must "
+           "grow at least like (2ⁿ − 1)/(n² + n + 1), exponentially in n.")
+    rows = [" n   log₂ functions   log₂ T(n)   hidden units needed   closed form      2ⁿ",
+            "     = 2ⁿ             (Cover)     (counting)            (≤ counting)"]
+    for k in (2, 4, 6, 8, 10, 12, 14, 16):
+        c = counting_bound(k)
+        rows.append(f"{k:>2}   {c.functions_log2:>14}   {c.threshold_log2:>9.1f}   {c.h_min:>19}   "
+                    f"{c.h_closed:>11}   {c.universal:>5}")
+    r.table(rows)
+    r.para(f"Every network above is {'exact' if exact == len(nets) and all_exact else 'NOT exact'} on every "
+           "input. Most functions of n bits need exponentially many hidden units (the count), a few famous "
+           "ones like parity do not, and one architecture of 2ⁿ units serves them all (the construction).")
+    xor3 = nets[0b01101001]
+    r.picture("boolean_universal.png", lambda: _draw().draw(xor3, title="the universal architecture, n = 3: parity"))
+    r.picture("boolean_parity.png", lambda: _draw().draw(parity(4), title="parity of 4 bits with 4 hidden units"))
 
 
 # -- multiply ------------------------------------------------------------------------------------------
@@ -354,7 +372,9 @@ def _symmetry(r: _Report, seed: int, quick: bool) -> None:
                 batch_size=None, restarts=R, seed=seed, init="uniform", init_scale=0.3, target_loss=target,
                 engine="matrix")
     done = [k for k in range(R) if res.status[k] == "converged" and _classified(res.network_at(k), X, y)]
-    r.quote("III.III", "if the network is large, the algorithm will inevitably get stuck in a local minimum.")
+    r.quote("III.III", "It could be that now our weights are locally optimal – any small change will make the "
+                       "network perform worse – but if we changed them far enough, we could still improve its "
+                       "performance.")
     if not done:
         r.para(f"None of the {R} restarts learned the task within {epochs} sweeps (each is stuck or slow); "
                "run with more restarts.")
