@@ -221,5 +221,5 @@ def _step_size_record(eta0: np.ndarray) -> float | str:
 def _crc(*arrays: np.ndarray) -> int:
     c = 0
     for a in arrays:
-        c = zlib.crc32(np.ascontiguousarray(a).tobytes(), c)
+        c = zlib.crc32(np.ascontiguousarray(a), c)      # the buffer itself: no copy of the data (62 MB for 20,000 × 784)
     return c
