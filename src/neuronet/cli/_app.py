@@ -55,6 +55,7 @@ class Task(str, Enum):
 
 class Engine(str, Enum):
     auto = "auto"
+    numpy = "numpy"
     matrix = "matrix"
     neuron = "neuron"
 
