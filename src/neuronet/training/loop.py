@@ -34,7 +34,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..engines import MatrixEngine, make_engine
+from ..engines import make_engine
 from ..errors import DataError, TrainingError
 from ..model import initializers, losses as losses_mod, optimizers, schedules
 from ..model.network import Network
@@ -142,7 +142,7 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
     early_stopping : bool  stop a restart when the monitored loss (validation if any, else training)
                            has not improved by ``tol`` for ``patience`` epochs, and restore its best weights
     target_loss : float    stop a restart ('converged') once its epoch loss is ≤ this
-    engine : 'auto' | 'matrix' | 'neuron'
+    engine : 'auto' | 'numpy' | 'matrix' | 'neuron'  (auto: the fastest predicted, compiling counted)
     checkpoint, checkpoint_every, resume : save the whole state every N epochs (atomic); continue from it
     optimizer_state : dict continue from ``result.optimizer_state`` of an earlier run (momentum, Adam's
                            moments, rprop's steps, and the update counter t that the schedule reads)
@@ -205,13 +205,13 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
         raise DataError(f"rprop works on the full batch only; received batch_size={batch_size} for {N} "
                         "examples. Use batch_size=None.")
     n_batches = math.ceil(N / bs)
-    eng = make_engine(engine, S, lo, opt, dtype, bs, N, R)
+    eng = make_engine(engine, S, lo, opt, dtype, bs, N, R, epochs)
 
     config = {"loss": lo.name, "optimizer": opt.name, "momentum": opt.momentum, "nesterov": opt.nesterov,
               "schedule": sched.describe(), "epochs": epochs, "batch_size": bs, "restarts": R,
               "seed": None if seed is None else int(seed), "entropy": str(ss.entropy), "first_restart": first_restart, "N": N,
               "P": S.P, "dtype": np.dtype(dtype).name, "init": init,
-              "engine": "matrix" if isinstance(eng, MatrixEngine) else "neuron",
+              "engine": eng.name,
               "validation_rows": 0 if Xv is None else int(Xv.shape[0]),
               "data_crc32": zlib.crc32(Ya.tobytes(), zlib.crc32(Xa.tobytes()))}
 
