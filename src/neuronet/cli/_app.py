@@ -74,7 +74,7 @@ def _handled(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except NeuronetError as exc:
-            _fail(str(exc))
+            _fail(getattr(exc, "cli", None) or str(exc))
         except BrokenPipeError:  # the reader went away (`neuronet predict … | head`): stop quietly
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
