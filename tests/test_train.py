@@ -348,9 +348,9 @@ def test_thousand_restarts_stay_within_a_few_mb_of_data_plus_parameters():
     X = np.random.default_rng(0).standard_normal((200, 2))
     Y = (X[:, 0] > 0).astype(float)
     net = nn.mlp([2, 2, 1], hidden="logistic", seed=0)
-    nn.train(net, X, Y, epochs=1, batch_size=None, restarts=2, seed=0)  # warm caches and compiled code
+    nn.train(net, X, Y, epochs=1, batch_size=None, restarts=2, seed=0, engine="neuron")  # warm compiled code
     tracemalloc.start()
-    r = nn.train(net, X, Y, epochs=3, batch_size=None, restarts=1000, seed=0)
+    r = nn.train(net, X, Y, epochs=3, batch_size=None, restarts=1000, seed=0, engine="neuron")
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert r.engine == "neuron"

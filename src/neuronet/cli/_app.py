@@ -56,6 +56,7 @@ class Task(str, Enum):
 
 class Engine(str, Enum):
     auto = "auto"
+    numpy = "numpy"
     matrix = "matrix"
     neuron = "neuron"
 

@@ -60,7 +60,8 @@ def train(
     checkpoint_every: int = typer.Option(10, "--checkpoint-every", min=1),
     resume: Optional[Path] = typer.Option(None, help="Continue from this checkpoint (same command otherwise)."),
     report: Optional[Path] = typer.Option(None, help="Also write an HTML report of the training run."),
-    engine: Engine = typer.Option(Engine.auto, help="auto picks the faster one for this network."),
+    engine: Engine = typer.Option(Engine.auto, help="auto picks the fastest for this run, compiling counted: "
+                                                    "numpy (starts at once), matrix or neuron (compiled)."),
     categorical: Optional[str] = typer.Option(None, help="Columns to one-hot encode even though they hold "
                                                          "numbers (comma separated)."),
     drop: Optional[str] = typer.Option(None, help="Columns to leave out of the inputs (comma separated)."),

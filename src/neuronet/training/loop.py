@@ -38,7 +38,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .._atomic import NotRegularFileError, target
-from ..engines import MatrixEngine, make_engine
+from ..engines import make_engine
 from ..errors import CheckpointWarning, DataError, TrainingError
 from ..model.network import Network
 from . import checkpoint as checkpoint_file
@@ -88,7 +88,7 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
     early_stopping : bool  stop a restart when the monitored loss (validation if any, else training)
                            has not improved by ``tol`` for ``patience`` epochs, and restore its best weights
     target_loss : float    stop a restart ('converged') once its epoch loss is ≤ this
-    engine : 'auto' | 'matrix' | 'neuron'
+    engine : 'auto' | 'numpy' | 'matrix' | 'neuron'  (auto: the fastest predicted, compiling counted)
     checkpoint, checkpoint_every, resume : save the whole state every N epochs (atomic); continue from it.
                            A resume must be the same run: every option, the network and the data are
                            compared with the checkpoint's. A checkpoint write that fails (a full disk)
@@ -114,8 +114,8 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
         raise DataError("Give either resume (a checkpoint holds the optimizer state) or optimizer_state, not both.")
     saver = _Checkpoints(checkpoint, options.positive_int("checkpoint_every", checkpoint_every))
     eng = make_engine(engine, net.structure, plan.loss, plan.opt, net.dtype.type, plan.batch_size, plan.N,
-                      plan.restarts)
-    plan.config["engine"] = "matrix" if isinstance(eng, MatrixEngine) else "neuron"
+                      plan.restarts, plan.epochs)
+    plan.config["engine"] = eng.name
     if resume is not None:
         run = RunState.load(resume, plan)
     else:
