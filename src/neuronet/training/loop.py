@@ -382,13 +382,6 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
             val_final[ok] = eng.loss(np.ascontiguousarray(theta[ok]), Xv, Yv)
         val_final[~np.isfinite(val_final)] = np.inf
     key = val_final if val_final is not None else final
-    if not np.isfinite(key).any():
-        sizes = np.unique(eta0)
-        raise TrainingError(
-            f"Every restart diverged (the loss became non-finite or grew over {DIVERGENCE_FACTOR:g}× its "
-            f"starting value) with step_size={sizes[0]:g}" + (f"…{sizes[-1]:g}" if len(sizes) > 1 else "")
-            + f" and optimizer {opt.name!r}. Try a smaller step size (e.g. {sizes[0] / 10:g}), or "
-              "standardize the inputs.")
     best = int(np.argmin(key))
     best_net = net._with_theta(theta[best])
     result = TrainResult(best_net, final, history, best, status, epochs_run, theta, initial,
@@ -397,6 +390,19 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
     best_net.info = {**net.info, "training": {**config, "best_restart": best, "final_loss": float(final[best]),
                                               **({"final_val_loss": float(val_final[best])} if val_final is not None
                                                  else {})}}
+    if not np.isfinite(key).any():
+        error = TrainingError(all_diverged_message(eta0, opt.name))
+        error.result = result      # the record of every restart, for whoever wants to see how each diverged
+        raise error
     return result
+
+
+def all_diverged_message(eta0: np.ndarray, optimizer: str) -> str:
+    """What to say when every restart diverged with the step sizes ``eta0`` (also said for a run cut into chunks)."""
+    sizes = np.unique(eta0)
+    return (f"Every restart diverged (the loss became non-finite or grew over {DIVERGENCE_FACTOR:g}× its "
+            f"starting value) with step_size={sizes[0]:g}" + (f"…{sizes[-1]:g}" if len(sizes) > 1 else "")
+            + f" and optimizer {optimizer!r}. Try a smaller step size (e.g. {sizes[0] / 10:g}), or "
+              "standardize the inputs.")
 
 
