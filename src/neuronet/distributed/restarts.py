@@ -54,7 +54,7 @@ def plan(R: int, threads: int, chunk_size: int | None = None) -> list[tuple[int,
     faster than few), and as even as the division allows.
     """
     if chunk_size is None:
-        n_chunks = max(1, min(math.ceil(R / MIN_CHUNK), TASKS_PER_THREAD * max(threads, 1)))
+        n_chunks = max(1, min(R // MIN_CHUNK, TASKS_PER_THREAD * max(threads, 1)))
     else:
         if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
             raise DataError(f"chunk_size must be an integer ≥ 1; received chunk_size={chunk_size!r}.")
