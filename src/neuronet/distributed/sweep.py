@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import math
 import secrets
 import time
+import zlib
 from pathlib import Path
 from typing import Any, Callable
 
@@ -32,7 +34,7 @@ from ._dask import EXTRA_HINT, check_client
 
 GRID_KEYS = ("hidden", "activation", "optimizer", "step_size", "schedule", "batch_size", "loss")
 # The numbers that make a row comparable with another run's: a resumed sweep must have the same ones.
-RUN_COLUMNS = ("restarts", "epochs", "seed")
+RUN_COLUMNS = ("restarts", "epochs", "seed", "data", "options")
 SCORE_COLUMNS = ("best_val_loss", "median_val_loss", "best_train_loss", "median_train_loss", "diverged",
                  "best_restart", "seconds", "status", "reason")
 
@@ -131,7 +133,7 @@ def _scores(result) -> dict:
 def sweep(X, Y, grid: dict, *, restarts: int = 8, epochs: int = 100, seed: int = 0, hidden=(16,),
           activation: str = "tanh", output: str = "identity", dtype: str = "float64", validation_data=None,
           client=None, results: str | Path | None = None, resume: bool = True, progress: bool = False,
-          on_row: Callable[[dict], Any] | None = None, **train_kwargs):
+          on_row: Callable[[dict], Any] | None = None, n_outputs: int | None = None, **train_kwargs):
     """Train every setting of ``grid`` with ``restarts`` restarts; return (table, best network).
 
     Parameters
@@ -148,6 +150,7 @@ def sweep(X, Y, grid: dict, *, restarts: int = 8, epochs: int = 100, seed: int =
     results : a CSV path: the finished rows are written there (atomically) as they arrive; with
                            ``resume`` (the default), settings already in it are not run again
     on_row : f(row) called with each finished row (a dict), in the order they finish
+    n_outputs : int        the networks' outputs (default: Y's columns, or its classes for cross_entropy)
     **train_kwargs : anything else ``train`` takes (early_stopping, patience, momentum, …)
 
     Returns
@@ -171,10 +174,13 @@ def sweep(X, Y, grid: dict, *, restarts: int = 8, epochs: int = 100, seed: int =
         raise DataError(f"sweep() needs X of shape (N, n_in) and Y with N rows; received X of shape {X.shape} "
                         f"and Y of shape {Y.shape}.")
     n_in = X.shape[1]
-    n_out = _n_outputs(Y, train_kwargs.get("loss", "squared"), settings)
+    n_out = int(n_outputs) if n_outputs is not None else _n_outputs(Y, train_kwargs.get("loss", "squared"), settings)
     common = {"train": train_kwargs, "hidden": tuple(hidden), "activation": activation, "output": output,
               "dtype": dtype, "seed": int(seed), "restarts": int(restarts), "epochs": int(epochs)}
-    run_values = {"restarts": int(restarts), "epochs": int(epochs), "seed": int(seed)}
+    run_values = {"restarts": int(restarts), "epochs": int(epochs), "seed": int(seed),
+                  "data": _fingerprint(X, Y, *(validation_data or ())),
+                  "options": _fingerprint(json.dumps({k: v for k, v in common.items() if k not in RUN_COLUMNS},
+                                                     sort_keys=True, default=str).encode())}
     keys = [setting_key(s) for s in settings]
     done = _finished_rows(results, resume, run_values, keys) if results is not None else {}
     rows: dict[int, dict] = {}
@@ -215,6 +221,14 @@ def sweep(X, Y, grid: dict, *, restarts: int = 8, epochs: int = 100, seed: int =
     net.info = {**net.info, "sweep": {"setting": {k: _text(k, v) for k, v in settings[best].items()},
                                       "key": keys[best], "settings": len(settings), **run_values}}
     return table, net
+
+
+def _fingerprint(*parts) -> str:
+    """A CRC-32 of arrays' (or bytes') contents: a resumed sweep must train on the same data and options."""
+    crc = 0
+    for p in parts:
+        crc = zlib.crc32(p if isinstance(p, bytes) else np.ascontiguousarray(p).tobytes(), crc)
+    return f"{crc:08x}"
 
 
 def _n_outputs(Y: np.ndarray, loss, settings: list[dict]) -> int:
@@ -260,7 +274,7 @@ def _table(pd, rows: dict):
     cols = None
     table = pd.DataFrame([rows[i] for i in sorted(rows)])
     if len(table):
-        first = ["setting", "key"] + [c for c in table.columns if c in GRID_KEYS]
+        first = ["setting", "key"] + [c for c in table.columns if c in GRID_KEYS] + list(SCORE_COLUMNS)
         cols = first + [c for c in table.columns if c not in first]
         table = table[cols]
     return table
@@ -282,7 +296,8 @@ def _finished_rows(path, resume: bool, run_values: dict, keys: list[str]) -> dic
         return {}
     pd = _pandas()
     try:
-        old = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"key": str, "reason": str})
+        old = pd.read_csv(path, keep_default_na=False, na_values=[""],
+                          dtype={"key": str, "reason": str, "data": str, "options": str})
     except (OSError, ValueError) as e:
         raise DataError(f"Cannot resume from {str(path)!r}: it is not a sweep's results table ({e}). Give "
                         "another results file, or resume=False to start again.") from None
@@ -293,9 +308,11 @@ def _finished_rows(path, resume: bool, run_values: dict, keys: list[str]) -> dic
     out = {}
     for rec in old.to_dict("records"):
         for k, v in run_values.items():
-            if int(rec[k]) != v:
-                raise DataError(f"Cannot resume from {str(path)!r}: its settings ran with {k}={int(rec[k])}, this "
-                                f"sweep has {k}={v}. Use the same {k}, another results file, or resume=False.")
+            if str(rec[k]) != str(v):
+                what = {"data": "other data", "options": "other fixed options (those outside the grid)"}.get(
+                    k, f"{k}={rec[k]}, this sweep has {k}={v}")
+                raise DataError(f"Cannot resume from {str(path)!r}: its settings ran with {what}. Run the same "
+                                "sweep to resume it, or give another results file (or resume=False) to start afresh.")
         if rec["key"] in keys:
             rec["reason"] = "" if not isinstance(rec.get("reason"), str) else rec["reason"]
             out[rec["key"]] = rec
