@@ -176,7 +176,7 @@ def test_scikit_learn_searches_on_the_cluster_through_joblib_match_the_local_one
     rng = np.random.default_rng(0)
     X = rng.normal(size=(60, 2))
     y = (X[:, 0] * X[:, 1] > 0).astype(int)
-    clf = NeuralNetClassifier(hidden_layer_sizes=(4,), activation="tanh", epochs=15, restarts=2, random_state=0,
+    clf = NeuralNetClassifier(hidden_layer_sizes=(4,), activation="tanh", epochs=5, restarts=2, random_state=0,
                               engine="matrix")
     grid = {"step_size": [0.01, 0.05]}
     local = GridSearchCV(clf, grid, cv=2).fit(X, y)
@@ -184,10 +184,41 @@ def test_scikit_learn_searches_on_the_cluster_through_joblib_match_the_local_one
         remote = GridSearchCV(clf, grid, cv=2, n_jobs=-1).fit(X, y)
     assert np.array_equal(local.cv_results_["mean_test_score"], remote.cv_results_["mean_test_score"])
     assert local.best_params_ == remote.best_params_
-    reg = NeuralNetRegressor(hidden_layer_sizes=(4,), activation="tanh", epochs=10, restarts=2, random_state=0,
+    reg = NeuralNetRegressor(hidden_layer_sizes=(4,), activation="tanh", epochs=5, restarts=2, random_state=0,
                              engine="matrix")
     yr = X[:, 0] - X[:, 1]
-    here = cross_val_score(reg, X, yr, cv=3)
+    here = cross_val_score(reg, X, yr, cv=2)
     with joblib.parallel_backend("dask"):
-        there = cross_val_score(reg, X, yr, cv=3, n_jobs=-1)
+        there = cross_val_score(reg, X, yr, cv=2, n_jobs=-1)
     assert np.array_equal(here, there)
+
+
+def test_a_sweep_on_the_cluster_gives_the_table_and_best_model_of_a_sweep_here(client, tmp_path):
+    X, Y = _data()
+    grid = {"hidden": [(3,), (5,)], "step_size": [0.02, 1e4]}          # two settings diverge: failed rows
+    kw = dict(restarts=3, epochs=6, seed=2, engine="matrix", batch_size=8, validation_data=_data(12, seed=3))
+    here, best_here = nn.sweep(X, Y, grid, **kw)
+    rows = []
+    there, best_there = nn.sweep(X, Y, grid, client=client, results=tmp_path / "s.csv", on_row=rows.append, **kw)
+    cols = ["key", "best_val_loss", "median_val_loss", "best_train_loss", "diverged", "best_restart", "status",
+            "reason"]
+    assert here[cols].equals(there[cols]) and len(rows) == 4
+    assert list(there["status"]) == ["ok", "failed", "ok", "failed"]
+    assert np.array_equal(best_here.theta, best_there.theta)
+
+
+def test_cli_sweep_on_an_existing_scheduler(client, tmp_path):
+    from typer.testing import CliRunner
+
+    from neuronet.cli import app
+
+    rng = np.random.default_rng(0)
+    rows = ["a,b,label"] + [f"{a:.3f},{b:.3f},{'yes' if a * b > 0 else 'no'}" for a, b in rng.normal(size=(30, 2))]
+    (tmp_path / "d.csv").write_text("\n".join(rows) + "\n")
+    address = client.scheduler.address
+    r = CliRunner().invoke(app, ["sweep", str(tmp_path / "d.csv"), "--target", "label", "--grid",
+                                 "activation=tanh,relu", "--restarts", "2", "--epochs", "5", "--engine", "matrix",
+                                 "--scheduler", address, "--out", str(tmp_path / "b.json"), "--results",
+                                 str(tmp_path / "s.csv"), "-q"])
+    assert r.exit_code == 0, r.output
+    assert len(__import__("pandas").read_csv(tmp_path / "s.csv")) == 2 and (tmp_path / "b.json").exists()

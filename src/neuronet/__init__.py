@@ -84,7 +84,7 @@ train.__doc__ = (_train_here.__doc__ or "") + """
 def sweep(*args, **kwargs):
     """A grid of settings, each trained with R restarts, here or on a Dask client: see
     :func:`neuronet.distributed.sweep`. Returns (table, best network)."""
-    from .distributed.sweep import sweep as _sweep  # noqa: PLC0415
+    from .distributed.sweeps import sweep as _sweep  # noqa: PLC0415
 
     return _sweep(*args, **kwargs)
 

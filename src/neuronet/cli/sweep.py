@@ -32,7 +32,7 @@ def parse_grid(text: str) -> dict:
     Every value is checked as the same option of ``neuronet train`` checks it (a bad one is a usage
     error, exit code 2); a schedule's parameters may hold commas: 'schedule=constant,step(every=10,gamma=0.5)'.
     """
-    from ..distributed.sweep import GRID_KEYS  # noqa: PLC0415
+    from ..distributed.sweeps import GRID_KEYS  # noqa: PLC0415
 
     grid: dict = {}
     for part in filter(None, (p.strip() for p in text.split(";"))):

@@ -12,6 +12,6 @@ only when these functions run.
 """
 
 from .restarts import merge, plan, train_on_client, warm
-from .sweep import expand_grid, setting_key, sweep
+from .sweeps import expand_grid, setting_key, sweep
 
 __all__ = ["train_on_client", "sweep", "warm", "plan", "merge", "expand_grid", "setting_key"]
