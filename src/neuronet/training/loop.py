@@ -211,17 +211,6 @@ def _best_of(plan: Plan, eng, run: RunState, early_stopping: bool, seconds: floa
     final = _losses(eng, theta, ok, plan.X, plan.Y)
     val_final = None if plan.Xv is None else _losses(eng, theta, ok, plan.Xv, plan.Yv)
     key = val_final if val_final is not None else final
-    if not np.isfinite(key).any():
-        sizes = np.unique(run.eta0)
-        told = (f"with step_size={sizes[0]:g}" + (f"…{sizes[-1]:g}" if len(sizes) > 1 else "")
-                + f" and optimizer {plan.opt.name!r}")
-        why = (f"Every restart diverged (the loss became non-finite or grew over {DIVERGENCE_FACTOR:g}× its "
-               "starting value) ")
-        raise TrainingError(why + told + f". Try a smaller step size (e.g. {sizes[0] / 10:g}), or standardize "
-                            "the inputs.",
-                            cli=why + told.replace("step_size=", "--step-size ") + ". Try a smaller --step-size "
-                                f"(e.g. {sizes[0] / 10:g}) or another --optimizer (the inputs are standardized "
-                                "already).")
     best = int(np.argmin(key))
     net = plan.net
     best_net = net._with_theta(theta[best])
@@ -232,7 +221,28 @@ def _best_of(plan: Plan, eng, run: RunState, early_stopping: bool, seconds: floa
                                               "final_loss": _finite_or_none(final[best]),
                                               **({"final_val_loss": _finite_or_none(val_final[best])}
                                                  if val_final is not None else {})}}
+    if not np.isfinite(key).any():
+        error = all_diverged_error(run.eta0, plan.opt.name)
+        error.result = result      # the record of every restart, for whoever wants to see how each diverged
+        raise error
     return result
+
+
+def all_diverged_error(eta0: np.ndarray, optimizer: str) -> TrainingError:
+    """What to say when every restart diverged with the step sizes ``eta0`` (also said for a run cut into
+    chunks, by ``neuronet.distributed``), in the library's words and the command line's."""
+    sizes = np.unique(eta0)
+    told = (f"with step_size={sizes[0]:g}" + (f"…{sizes[-1]:g}" if len(sizes) > 1 else "")
+            + f" and optimizer {optimizer!r}")
+    why = (f"Every restart diverged (the loss became non-finite or grew over {DIVERGENCE_FACTOR:g}× its "
+           "starting value) ")
+    return TrainingError(why + told + f". Try a smaller step size (e.g. {sizes[0] / 10:g}), or standardize "
+                         "the inputs.",
+                         cli=why + told.replace("step_size=", "--step-size ") + ". Try a smaller --step-size "
+                             f"(e.g. {sizes[0] / 10:g}) or another --optimizer (the inputs are standardized "
+                             "already).")
+
+
 
 
 def _losses(eng, theta: np.ndarray, ok: np.ndarray, X, Y) -> np.ndarray:
