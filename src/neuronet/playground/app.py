@@ -226,16 +226,19 @@ def serve(host: str = "127.0.0.1", port: int | None = None, open_browser: bool =
         sock.close()
         raise SettingError(f"Cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}. Choose another --port, or "
                            "leave it out for a free one.") from None
+    sock.listen(128)                        # from here on a browser's request waits in the queue, not refused
     port = sock.getsockname()[1]
     url = f"http://127.0.0.1:{port}/"
     app = create_app()
-    config = uvicorn.Config(app, log_level="warning", ws_max_size=MAX_MESSAGE + 1000)
+    config = uvicorn.Config(app, log_level="warning", ws_max_size=MAX_MESSAGE + 1000, timeout_graceful_shutdown=3)
     server = uvicorn.Server(config)
     print(f"neuronet playground: {url}  (Ctrl-C stops it)", flush=True)
     if open_browser:
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()
     try:
-        server.run(sockets=[sock])          # uvicorn handles Ctrl-C: it stops accepting, closes the sockets
+        server.run(sockets=[sock])          # uvicorn handles Ctrl-C: it stops accepting, closes the sockets …
+    except KeyboardInterrupt:               # … and raises it again once it has: stopping is the normal end
+        pass
     finally:
         app.state.sessions.close_all()      # every training thread ends
         sock.close()

@@ -45,8 +45,9 @@ MAX_UPLOAD_BYTES = 2_000_000
 GRID = 48                        # the best restart's boundary: GRID × GRID points
 SMALL_GRID = 20                  # … the small multiples of the others
 CURVE_POINTS = 400               # loss curves sent to the page: at most this many points each
-ROWS_PER_CHUNK = 2_000           # a chunk trains about this many example-updates per restart
-PACE_SECONDS = 0.02              # … and the next starts this long after: the page can follow (and the CPU breathe)
+ROWS_PER_CHUNK = 1_000           # a chunk trains about this many example-updates per restart,
+CHUNK_EPOCHS = 20                # … in at most this many epochs,
+PACE_SECONDS = 0.03              # … and the next starts this long after: a learner can follow (and the CPU breathe)
 
 DEFAULTS = {
     "dataset": "xor", "noise": 0.0, "samples": 200, "test_fraction": 0.0, "data_seed": 0,
@@ -279,7 +280,9 @@ class Session:
     def __init__(self, sid: str):
         self.sid = sid
         self.lock = threading.RLock()
-        self.wake = threading.Condition(self.lock)
+        self.wake = threading.Condition(self.lock)       # the training thread waits here for work …
+        self.idle = threading.Condition(self.lock)       # … and pause() here for its chunk in flight
+        self.busy = False
         self.closed = False
         self.version = 0            # bumped on every change the page should redraw
         self.message = None         # the last error for the page, or None
@@ -372,9 +375,12 @@ class Session:
             self.wake.notify_all()
 
     def pause(self) -> None:
+        """Stop training; returns once the chunk in flight (if any) has landed, so nothing moves after."""
         with self.lock:
             self.running = False
             self.steps_wanted = 0
+            while self.busy and not self.closed:
+                self.idle.wait()
             self.version += 1
 
     def step(self) -> None:
@@ -432,6 +438,7 @@ class Session:
                 if self.closed:
                     return
                 one = not self.running
+                self.busy = True
                 job = (self.generation, self.settings, self.data, list(self.nets), list(self.states),
                        list(self.status), self.epoch, self.chunk)
             try:
@@ -442,6 +449,8 @@ class Session:
             except Exception as exc:  # a bug must not kill the tab's thread silently: say it in the page
                 outcome, error = None, f"Training stopped: {type(exc).__name__}: {exc}"
             with self.lock:
+                self.busy = False
+                self.idle.notify_all()
                 if self.generation != job[0]:
                     continue                  # reset (or new settings) while the chunk ran: drop it
                 if error is not None:
@@ -460,6 +469,7 @@ class Session:
                     self.steps_wanted = max(0, self.steps_wanted - 1)
                 if self.epoch >= self.settings["epochs"] or all(st == "diverged" for st in self.status):
                     self.running = False
+                    self.status = ["done" if st == "training" else st for st in self.status]
                     if all(st == "diverged" for st in self.status):
                         self.message = (f"Every restart diverged with step size {self.settings['step_size']:g}; "
                                         "reset and try a smaller step size.")
@@ -474,7 +484,7 @@ class Session:
         tr = ~d.test
         X, Y = d.X[tr], d.targets(s["loss"], tr)
         n = len(X)
-        epochs = 1 if one else max(1, min(ROWS_PER_CHUNK // max(n, 1), 200, s["epochs"] - epoch))
+        epochs = 1 if one else max(1, min(ROWS_PER_CHUNK // max(n, 1), CHUNK_EPOCHS, s["epochs"] - epoch))
         batch = None if s["optimizer"] == "rprop" else min(s["batch_size"], n)
         for k in range(len(nets)):
             if status[k] == "diverged":

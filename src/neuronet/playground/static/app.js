@@ -233,7 +233,7 @@ function drawSurface(canvas, values, res, withPoints) {
     });
     ctx.stroke();
   }
-  if (withPoints) drawPoints(canvas, withPoints === "small" ? 1.5 : 4);
+  if (withPoints) drawPoints(canvas, (withPoints === "small" ? 0.4 : 1) * (state.data.y.length <= 20 ? 7 : 4));
 }
 
 function drawPoints(canvas, radius) {
@@ -246,7 +246,7 @@ function drawPoints(canvas, radius) {
     ctx.arc(px, py, radius, 0, 2 * Math.PI);
     const colour = data.task === "classification" ? CLASS_COLORS[data.y[b] % CLASS_COLORS.length] : "#444";
     if (data.test[b]) { ctx.strokeStyle = colour; ctx.lineWidth = 2; ctx.stroke(); }
-    else { ctx.fillStyle = colour; ctx.fill(); ctx.strokeStyle = "#fff"; ctx.lineWidth = 0.8; ctx.stroke(); }
+    else { ctx.fillStyle = colour; ctx.fill(); ctx.strokeStyle = "#333"; ctx.lineWidth = 0.8; ctx.stroke(); }
   });
 }
 
