@@ -188,10 +188,10 @@ def test_two_sessions_are_isolated_and_a_run_stops(client):
         sessions = client.app.state.sessions
         sa, sb = sessions.get(sid_a), sessions.get(sid_b)
         assert sa.epoch == paused["epoch"] > 0 and not sa.busy          # stopped, and nothing in flight
-        assert sb.epoch == 0 and sb.settings["dataset"] == "xor" and len(sb.nets) == 4
+        assert sb.epoch == 0 and sb.settings["dataset"] == "xor" and len(sb.nets) == 3
         b.send_json({"op": "step"})
         frame = _until(b, lambda m: m["type"] == "progress" and m["epoch"] == 1, "b's one step")
-        assert len(frame["leaderboard"]) == 4 and sa.epoch == paused["epoch"]
+        assert len(frame["leaderboard"]) == 3 and sa.epoch == paused["epoch"]
     end = time.monotonic() + GUARD                       # closing a tab ends its session and its thread
     while sessions.get(sid_a) is not None and time.monotonic() < end:
         time.sleep(0.01)
@@ -215,7 +215,7 @@ def test_export_is_a_model_file_for_nn_load_and_neuronet_predict(client, tmp_pat
         path = tmp_path / "model.json"
         path.write_bytes(r.content)
         code = client.get(f"/session/{sid}/run.py").text
-        assert "nn.train(net, X[train], Y[train]" in code and "restarts=4" in code and "epochs=300" in code
+        assert "nn.train(net, X[train], Y[train]" in code and "restarts=3" in code and "epochs=300" in code
     net = nn.load(path)
     assert net.forward([-1.0, 1.0]).shape == (2,)
     out = CliRunner().invoke(app, ["predict", str(path), "xor"])      # the built-in xor's 0/1 corners

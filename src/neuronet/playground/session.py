@@ -53,7 +53,7 @@ DEFAULTS = {
     "dataset": "xor", "noise": 0.0, "samples": 200, "test_fraction": 0.0, "data_seed": 0,
     "hidden": [4], "activations": ["tanh"], "output": "logistic", "extra_edges": [],
     "optimizer": "sgd", "step_size": 0.5, "schedule": "constant", "batch_size": 1, "loss": "squared",
-    "restarts": 4, "seed": 0, "epochs": 5_000, "columns": None,
+    "restarts": 3, "seed": 0, "epochs": 5_000, "columns": None,
 }
 
 

@@ -55,6 +55,7 @@ function changeSettings(patch) {
 function onState(msg) {
   state = msg;
   const s = msg.settings;
+  Object.assign(document.body.dataset, { dataset: s.dataset, restarts: s.restarts, neurons: msg.network.neurons.length });
   $("dataset").value = s.dataset;
   $("dataset").querySelector('option[value="csv"]').disabled = !msg.data.uploaded;
   for (const f of NUMBER_FIELDS) $(f).value = s[f];
@@ -326,6 +327,7 @@ function fmt(v) { return v === null || v === undefined ? "–" : Math.abs(v) >= 
 
 function onProgress(msg) {
   progress = msg;
+  document.body.dataset.running = msg.running;
   if (!state) return;
   $("epoch").textContent = msg.epoch;
   $("loss").textContent = fmt(msg.loss);
