@@ -146,11 +146,11 @@ def test_upload_a_csv_choose_columns_and_train(page, tmp_path):
 
 def test_connect_two_neurons_across_layers(page):
     page.get_by_test_id("add-layer").click()
-    _settle(page, neurons=12)                        # x₁ x₂ 1 | 4 hidden, 1 | 2 hidden, 1 | 2 outputs
+    _settle(page, neurons=13)                        # x₁ x₂ 1 | 4 hidden, 1 | 2 hidden, 1 | 2 outputs
     page.get_by_test_id("connect").click()
     page.get_by_test_id("neuron-1").click()
-    page.get_by_test_id("neuron-11").click()         # input 1 straight to output 11: a non-layered network
-    sync_api.expect(page.locator("#extra-edges")).to_contain_text("1 → 11")
+    page.get_by_test_id("neuron-12").click()         # input 1 straight to output 12: a non-layered network
+    sync_api.expect(page.locator("#extra-edges")).to_contain_text("1 → 12")
     sync_api.expect(page.locator("#network path")).to_have_count(1)
     page.get_by_test_id("step").click()
     sync_api.expect(page.get_by_test_id("epoch")).to_have_text("1")
