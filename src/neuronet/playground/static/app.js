@@ -85,6 +85,9 @@ function onState(msg) {
   inspected = null;
   $("explain-title").textContent = "";
   $("explain-lines").textContent = "";
+  $("explain-text").textContent = "";
+  const plane = $("neuron-plane");
+  plane.getContext("2d").clearRect(0, 0, plane.width, plane.height);
   drawNetwork();
 }
 
