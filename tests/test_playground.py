@@ -251,3 +251,58 @@ def test_command_prints_the_url_serves_and_stops_cleanly_on_ctrl_c():
         finally:
             if p.poll() is None:
                 p.kill()
+
+
+def test_clicked_points_join_the_training_data():
+    s = Session("t")
+    try:
+        s.step()
+        _wait_idle(s)
+        s.add_point([0.5, 0.5], 1)
+        assert len(s.data.y) == 5 and s.data.y[-1] == 1 and s.epoch == 0       # the run starts again
+        s.configure({**s.settings, "restarts": 2})
+        assert len(s.data.y) == 5                                               # kept while the data set stays
+        with pytest.raises(SettingError, match="Class 7 does not exist"):
+            s.add_point([0.0, 0.0], 7)
+        with pytest.raises(SettingError, match="2 finite coordinate"):
+            s.add_point([0.0], 0)
+        s.configure({**s.settings, "dataset": "moons"})
+        assert len(s.data.y) == 200                                             # another data set: gone
+    finally:
+        s.close()
+
+
+def test_csv_model_file_predicts_the_csv_with_neuronet_predict(tmp_path):
+    from typer.testing import CliRunner
+
+    from neuronet.cli import app
+
+    rows = ["id,length,width,kind"] + [f"r{k},{10 + 5 * (k % 2) + 0.1 * k},{3 + 2 * (k % 2)},{'big' if k % 2 else 'small'}"
+                                       for k in range(20)]
+    (tmp_path / "shapes.csv").write_text("\n".join(rows) + "\n")
+    s = Session("t")
+    try:
+        cols = s.upload("shapes.csv", "\n".join(rows) + "\n")
+        assert cols["numeric"] == ["length", "width"] and cols["suggest"]["target"] == "kind"
+        s.configure({"dataset": "csv", "columns": {"x": ["length", "width"], "target": "kind"}, "epochs": 200,
+                     "optimizer": "adam", "step_size": 0.05})
+        s.start()
+        _wait_idle(s)
+        s.model_file().save(tmp_path / "model.json")
+    finally:
+        s.close()
+    out = CliRunner().invoke(app, ["predict", str(tmp_path / "model.json"), str(tmp_path / "shapes.csv")])
+    assert out.exit_code == 0, out.output
+    assert out.output.split()[1:] == ["big" if k % 2 else "small" for k in range(20)]
+
+
+def test_the_page_stack_stays_optional():
+    """``import neuronet.playground`` and the command line load no web stack; without it the command says
+    which extra to install."""
+    code = ("import sys; import neuronet.playground, neuronet.cli; "
+            "print(sorted(m for m in ('starlette', 'uvicorn') if m in sys.modules)); "
+            "sys.modules['starlette'] = None; from neuronet.cli import main; main(['playground', '--no-browser'])")
+    env = {**os.environ, "PYTHONPATH": str(Path(nn.__file__).parents[1])}
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=GUARD)
+    assert p.stdout.splitlines()[0] == "[]"
+    assert p.returncode == 1 and "pip install 'neuronet[playground]'" in p.stderr, p.stderr

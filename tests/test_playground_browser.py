@@ -144,7 +144,11 @@ def test_upload_a_csv_choose_columns_and_train(page, tmp_path):
     assert page.get_by_test_id("message").is_hidden()
 
 
-def test_connect_two_neurons_across_layers(page):
+def test_click_a_point_onto_the_plane_and_connect_two_neurons_across_layers(page):
+    _settle(page, dataset="xor", points=4)
+    page.get_by_test_id("click-class").select_option("1")
+    page.get_by_test_id("boundary").click(position={"x": 180, "y": 180})      # the middle of the plane
+    _settle(page, dataset="xor", points=5)
     page.get_by_test_id("add-layer").click()
     _settle(page, neurons=13)                        # x₁ x₂ 1 | 4 hidden, 1 | 2 hidden, 1 | 2 outputs
     page.get_by_test_id("connect").click()

@@ -2,6 +2,7 @@
 // by neuronet on the server (training, boundaries, the explanation) and arrives over the WebSocket.
 
 const $ = (id) => document.getElementById(id);
+const MAX_UPLOAD_BYTES = 2_000_000;   // as the server's session.MAX_UPLOAD_BYTES
 const ACTIVATIONS = ["logistic", "tanh", "relu", "leaky_relu", "softplus", "elu", "identity"];
 const CLASS_COLORS = ["#e8710a", "#1f77b4", "#2ca02c", "#9467bd", "#d62728", "#8c564b", "#e377c2", "#7f7f7f"];
 const RESTART_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -55,7 +56,8 @@ function changeSettings(patch) {
 function onState(msg) {
   state = msg;
   const s = msg.settings;
-  Object.assign(document.body.dataset, { dataset: s.dataset, restarts: s.restarts, neurons: msg.network.neurons.length });
+  Object.assign(document.body.dataset, { dataset: s.dataset, restarts: s.restarts, neurons: msg.network.neurons.length,
+                                         points: msg.data.y.length });
   $("dataset").value = s.dataset;
   $("dataset").querySelector('option[value="csv"]').disabled = !msg.data.uploaded;
   for (const f of NUMBER_FIELDS) $(f).value = s[f];
@@ -154,9 +156,20 @@ function wireControls() {
   $("reset").onclick = () => { showMessage(""); send({ op: "reset" }); };
   $("upload").onchange = async (ev) => {
     const file = ev.target.files[0];
+    ev.target.value = "";                        // choosing the same file again is a new upload
     if (!file) return;
     showMessage("");
-    send({ op: "upload", name: file.name, text: await file.text() });
+    if (file.size > MAX_UPLOAD_BYTES) {
+      return showMessage(`${file.name} is ${(file.size / 1e6).toFixed(1)} MB; the playground draws every point and ` +
+                         `takes files up to ${MAX_UPLOAD_BYTES / 1e6} MB. Use a sample of it (or \`neuronet train\`).`);
+    }
+    let text;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(await file.arrayBuffer());
+    } catch {
+      return showMessage(`${file.name} is not UTF-8 text (is it a CSV file?). Save it as CSV in UTF-8 and upload it again.`);
+    }
+    send({ op: "upload", name: file.name, text });
   };
   $("use-columns").onclick = () => changeSettings({
     dataset: "csv", extra_edges: [], output: "logistic",
