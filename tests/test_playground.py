@@ -160,11 +160,20 @@ def test_bad_upload_and_bad_settings_are_messages_and_the_server_goes_on(client)
         ws.send_json({"op": "settings", "settings": {"restarts": 0}})
         assert "restarts must be a whole number from 1 to 16; received 0" in ws.receive_json()["message"]
         ws.send_json({"op": "settings", "settings": {"dataset": "sine", "loss": "cross_entropy"}})
-        assert "is a regression" in ws.receive_json()["message"]
+        st = _until(ws, lambda m: m["type"] == "state", "sine")     # to a regression: output and loss follow
+        assert st["settings"]["output"] == "identity" and st["settings"]["loss"] == "squared"
+        ws.send_json({"op": "settings", "settings": {**st["settings"], "loss": "cross_entropy"}})
+        assert "is a regression" in _until(ws, lambda m: m["type"] == "error", "the loss refused")["message"]
         ws.send_text("not json")
         assert "not JSON" in ws.receive_json()["message"]
         ws.send_json({"op": "inspect", "neuron": 42, "example": 0})
         assert "no neuron 42" in ws.receive_json()["message"]
+        for bad in ({"op": "settings", "settings": {"hidden": "abc"}}, {"op": "settings", "settings": [1]},
+                    {"op": "settings", "settings": {"extra_edges": [[1, True]]}}, {"op": "add_point", "x": 5},
+                    {"op": "inspect", "neuron": "x"}, {"op": "upload", "name": None}, {"op": "fly"}, [1, 2]):
+            ws.send_json(bad)
+            m = ws.receive_json()
+            assert m["type"] == "error" and "bug" not in m["message"], (bad, m)
         # … and the same connection still works
         ws.send_json({"op": "upload", "name": "good.csv", "text": "u,v,label\n0,0,a\n1,1,a\n0,1,b\n1,0,b\n"})
         m = _until(ws, lambda m: m["type"] == "columns", "the columns")

@@ -31,6 +31,7 @@ import secrets
 import socket
 import sys
 import threading
+import traceback
 import webbrowser
 from pathlib import Path
 
@@ -144,6 +145,10 @@ async def _session_socket(ws: WebSocket) -> None:
                     await send(reply)
             except NeuronetError as exc:
                 await send({"type": "error", "message": str(exc)})
+            except Exception as exc:  # a bug: say so in the page and keep the tab's session alive
+                traceback.print_exc()
+                await send({"type": "error", "message": f"The playground hit a bug ({type(exc).__name__}: {exc}); "
+                                                        "the details are in the terminal that runs it."})
     except WebSocketDisconnect:
         pass
     finally:

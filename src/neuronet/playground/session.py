@@ -307,13 +307,17 @@ class Session:
             data = csv_data(self.table, s["columns"] or {})
         else:
             data = builtin_data(s)
-        if self.extra_points and s["dataset"] == self.settings.get("dataset"):
-            P = np.array([p[0] for p in self.extra_points], dtype=np.float64)
-            if P.shape[1] == data.X.shape[1]:
-                data.X = np.vstack([data.X, P])
-                data.y = np.concatenate([data.y, np.array([p[1] for p in self.extra_points], dtype=data.y.dtype)])
-        else:
-            self.extra_points = []
+        points = self.extra_points if s["dataset"] == self.settings.get("dataset") else []
+        if points and len(points[0][0]) == data.X.shape[1]:          # clicked points stay with their data set
+            data.X = np.vstack([data.X, np.array([p[0] for p in points], dtype=np.float64)])
+            data.y = np.concatenate([data.y, np.array([p[1] for p in points], dtype=data.y.dtype)])
+        before = getattr(self, "data", None)
+        if before is not None and before.task != data.task:
+            # From classes to a number (or back) the output function follows: logistic for scores in
+            # [0, 1], identity for a number; a loss for classes becomes the seed's squared loss.
+            s = {**s, "output": "logistic" if data.classification else "identity"}
+            if not data.classification and s["loss"] not in REGRESSION_LOSSES:
+                s["loss"] = "squared"
         if not data.classification and s["loss"] not in REGRESSION_LOSSES:
             raise SettingError(f"The loss {s['loss']} is for classes, but {data.source} is a regression (a number to "
                                f"fit); use {', '.join(REGRESSION_LOSSES)}.")
@@ -327,7 +331,7 @@ class Session:
             data.test[te] = True
         n_out = len(data.classes) if data.classification else 1
         net, layers = build_network(data.X.shape[1], n_out, s, data.feature_names)
-        self.settings, self.data, self.net, self.layers = s, data, net, layers
+        self.settings, self.data, self.net, self.layers, self.extra_points = s, data, net, layers, points
         self._reset()
 
     def _reset(self) -> None:
@@ -409,7 +413,11 @@ class Session:
             if d.classification and not 0 <= label < len(d.classes):
                 raise SettingError(f"Class {label} does not exist; this data set has {len(d.classes)} classes.")
             self.extra_points.append((x, label))
-            self._configure(self.settings)
+            try:
+                self._configure(self.settings)
+            except NeuronetError:
+                self.extra_points.pop()
+                raise
 
     def upload(self, name: str, text: str) -> dict:
         """Read an uploaded CSV; returns its columns (and which are numeric) for the page to choose from."""

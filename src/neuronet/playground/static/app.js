@@ -119,11 +119,7 @@ function drawLayerControls(s) {
 
 function wireControls() {
   $("dataset").onchange = (ev) => {
-    const dataset = ev.target.value;
-    const patch = { dataset, extra_edges: [] };
-    if (dataset === "sine") Object.assign(patch, { output: "identity", loss: "squared" });
-    else if (state.settings.dataset === "sine") Object.assign(patch, { output: "logistic" });
-    changeSettings(patch);
+    changeSettings({ dataset: ev.target.value, extra_edges: [] });   // the server fits output and loss to the task
   };
   for (const f of NUMBER_FIELDS) {
     $(f).onchange = (ev) => {
@@ -172,7 +168,7 @@ function wireControls() {
     send({ op: "upload", name: file.name, text });
   };
   $("use-columns").onclick = () => changeSettings({
-    dataset: "csv", extra_edges: [], output: "logistic",
+    dataset: "csv", extra_edges: [],
     columns: { x: [$("col-x1").value, $("col-x2").value], target: $("col-target").value },
   });
   $("example").onchange = () => { if (inspected !== null) inspect(inspected); };
