@@ -252,10 +252,17 @@ def test_command_prints_the_url_serves_and_stops_cleanly_on_ctrl_c():
             line = p.stdout.readline()              # the URL is printed once the socket listens
             assert line.startswith("neuronet playground: http://127.0.0.1:"), line
             import httpx
+            from websockets.sync.client import connect
 
-            assert 'data-testid="network"' in httpx.get(line.split()[2], timeout=GUARD).text
-            p.send_signal(signal.SIGINT)
-            assert p.wait(timeout=GUARD) == 0
+            url = line.split()[2]
+            assert 'data-testid="network"' in httpx.get(url, timeout=GUARD).text
+            with connect(url.replace("http", "ws") + "ws", open_timeout=GUARD) as tab:   # a tab, training
+                assert json.loads(tab.recv(timeout=GUARD))["type"] == "hello"
+                tab.send(json.dumps({"op": "start"}))
+                while json.loads(tab.recv(timeout=GUARD)).get("epoch", 0) == 0:
+                    pass
+                p.send_signal(signal.SIGINT)
+                assert p.wait(timeout=GUARD) == 0
             assert "stopped" in p.stderr.read()
         finally:
             if p.poll() is None:

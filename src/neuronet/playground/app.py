@@ -75,6 +75,10 @@ class Sessions:
         with self._lock:
             self._by_id.pop(s.sid, None)
 
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._by_id)
+
     def close_all(self) -> None:
         with self._lock:
             sessions, self._by_id = list(self._by_id.values()), {}
@@ -190,7 +194,7 @@ async def _index(request):
 
 
 async def _health(request):
-    return JSONResponse({"sessions": len(request.app.state.sessions._by_id)})
+    return JSONResponse({"sessions": len(request.app.state.sessions)})
 
 
 def create_app() -> Starlette:

@@ -680,6 +680,9 @@ class Session:
         lines.append(f"net = g.build(seed={s['seed']})")
         opt = repr(s["optimizer"])
         batch = "None" if s["optimizer"] == "rprop" else str(s["batch_size"])
+        if s["optimizer"] != "rprop" and s["batch_size"] < int((~d.test).sum()):
+            lines += ["", "# The playground trained in chunks of epochs, each shuffling the examples with a seed of its own;",
+                      "# this run shuffles them with one stream, so its numbers end near the playground's, not equal."]
         lines += ["", f"result = nn.train(net, X[train], Y[train], loss={s['loss']!r}, optimizer={opt},",
                   f"                  step_size={s['step_size']!r}, schedule={s['schedule']!r}, "
                   f"batch_size={batch},", f"                  epochs={max(epoch, 1)}, restarts={s['restarts']}, "
