@@ -32,7 +32,9 @@ with warnings.catch_warnings():   # starlette ≥ 1.0 would rather have httpx2 t
     from starlette.testclient import TestClient  # noqa: E402
 
 from neuronet.playground.app import create_app, serve  # noqa: E402
-from neuronet.playground.session import Session, SettingError, neuron_lines  # noqa: E402
+from neuronet.playground.data import grid  # noqa: E402
+from neuronet.playground.inside import neuron_lines  # noqa: E402
+from neuronet.playground.session import Session, SettingError  # noqa: E402
 
 # starlette ≥ 1.0 warns that its TestClient would rather have httpx2 than httpx
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
@@ -133,6 +135,22 @@ def test_full_batch_run_is_reproduced_by_its_snippet(tmp_path, monkeypatch):
     exec(compile(code, "playground_run.py", "exec"), scope)        # noqa: S102 - our own generated code
     np.testing.assert_array_equal(scope["result"].network.theta, model.theta)
     assert nn.load(tmp_path / "playground.json").weights == model.weights
+
+
+def test_look_inside_every_kind_of_neuron():
+    s = Session("t")
+    try:
+        net = s.nets[int(np.argmin(s.losses))]
+        x = s.data.X[2]
+        for j, kind in ((1, "input"), (3, "bias"), (4, "hidden"), (9, "output")):
+            e = s.inspect(j, 2)
+            assert e["kind"] == kind and len(e["plane"]) == 48 * 48
+            assert e["o"] == pytest.approx(net.trace(x).o[j])
+        assert e["lines"][0].startswith("z_9 = w_4,9·o_4") and any(ln.startswith("δ_9 =") for ln in e["lines"])
+        np.testing.assert_allclose(s.inspect(1, 2)["plane"], grid(s.data.X, 48)[:, 0])     # input 1 is x₁
+        assert s.inspect(3, 2)["plane"] == [1.0] * 48 * 48 and s.inspect(3, 2)["delta"] is None
+    finally:
+        s.close()
 
 
 def test_neuron_lines_pick_the_neurons_own_sums():

@@ -13,7 +13,6 @@ import shutil
 import threading
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
