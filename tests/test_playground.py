@@ -110,6 +110,10 @@ def test_one_step_is_one_epoch_and_the_run_stops_at_its_epochs():
         assert s.epoch == 40 and s.status == ["done"] * 3
         with pytest.raises(SettingError, match="done its 40 epochs"):
             s.start()
+        s.configure({**s.settings, "step_size": 99.0, "loss": "squared", "output": "identity"})
+        s.start()
+        _wait_idle(s)                                 # every restart diverges: a message, and the run stops
+        assert s.status == ["diverged"] * 3 and "Every restart diverged" in s.take_message()
         s.reset()
         assert s.epoch == 0 and s.status == ["training"] * 3
     finally:
