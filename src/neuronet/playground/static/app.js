@@ -291,24 +291,19 @@ function layout() {
   return pos;
 }
 
-function drawNetwork() {
+function drawNetwork() {    // the picture's structure: on a new state, or when a neuron is picked
   if (!state) return;
   const svg = $("network");
   const pos = layout();
   const layerOf = Object.fromEntries(state.network.neurons.map((n) => [n.id, n.layer]));
-  const weights = new Map((progress ? progress.weights : []).map(([i, j, w]) => [`${i},${j}`, w]));
   const parts = [];
   for (const [i, j] of state.network.edges) {
     const [x1, y1] = pos[i], [x2, y2] = pos[j];
-    const w = weights.get(`${i},${j}`);
-    const colour = w === undefined ? "#bbb" : w >= 0 ? "#1f77b4" : "#e8710a";
-    const width = w === undefined ? 1 : 0.6 + Math.min(Math.abs(w), 4) * 1.1;
-    const title = `<title>w_${i},${j} = ${w === undefined ? "?" : w.toPrecision(4)}</title>`;
     if (layerOf[j] - layerOf[i] > 1) {     // across layers: an arc, so it does not hide the neurons between
       const mx = (x1 + x2) / 2, my = Math.min(y1, y2) - 40 - 15 * (layerOf[j] - layerOf[i]);
-      parts.push(`<path d="M${x1},${y1} Q${mx},${my} ${x2},${y2}" fill="none" stroke="${colour}" stroke-width="${width}" opacity="0.85">${title}</path>`);
+      parts.push(`<path data-edge="${i},${j}" d="M${x1},${y1} Q${mx},${my} ${x2},${y2}" fill="none" opacity="0.85"><title></title></path>`);
     } else {
-      parts.push(`<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${colour}" stroke-width="${width}" opacity="0.85">${title}</line>`);
+      parts.push(`<line data-edge="${i},${j}" x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" opacity="0.85"><title></title></line>`);
     }
   }
   for (const n of state.network.neurons) {
@@ -323,6 +318,17 @@ function drawNetwork() {
   }
   svg.innerHTML = parts.join("");
   svg.querySelectorAll(".neuron").forEach((g) => g.onclick = () => onNeuronClick(Number(g.dataset.id)));
+  drawWeights();
+}
+
+function drawWeights() {    // the best restart's weights, as each edge's colour and width (in place, every frame)
+  const weights = new Map((progress ? progress.weights : []).map(([i, j, w]) => [`${i},${j}`, w]));
+  $("network").querySelectorAll("[data-edge]").forEach((edge) => {
+    const key = edge.dataset.edge, w = weights.get(key);
+    edge.setAttribute("stroke", w === undefined ? "#bbb" : w >= 0 ? "#1f77b4" : "#e8710a");
+    edge.setAttribute("stroke-width", w === undefined ? 1 : 0.6 + Math.min(Math.abs(w), 4) * 1.1);
+    edge.querySelector("title").textContent = `w_${key} = ${w === undefined ? "?" : w.toPrecision(4)}`;
+  });
 }
 
 function onNeuronClick(id) {
@@ -349,7 +355,7 @@ function onProgress(msg) {
   drawCurves(msg);
   drawLeaderboard(msg);
   drawMultiples(msg);
-  drawNetwork();
+  drawWeights();
 }
 
 function drawCurves(msg) {
