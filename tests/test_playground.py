@@ -40,11 +40,12 @@ from neuronet.playground.session import Session, SettingError  # noqa: E402
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
 
 GUARD = 60.0   # seconds: only a hang ever gets near this
+WS = "ws://127.0.0.1/ws"       # the Host the playground answers (TestClient would say "testserver")
 
 
 @pytest.fixture
 def client():
-    with TestClient(create_app()) as c:
+    with TestClient(create_app(), base_url="http://127.0.0.1") as c:
         yield c
 
 
@@ -169,7 +170,7 @@ def test_neuron_lines_pick_the_neurons_own_sums():
 
 # -- the web layer ------------------------------------------------------------------------------------------
 def test_bad_upload_and_bad_settings_are_messages_and_the_server_goes_on(client):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         _open(ws)
         ws.send_json({"op": "upload", "name": "broken.csv", "text": "a,b,c\n1,2,3\n4,5\n"})
         m = ws.receive_json()
@@ -206,7 +207,7 @@ def test_bad_upload_and_bad_settings_are_messages_and_the_server_goes_on(client)
 
 
 def test_two_sessions_are_isolated_and_a_run_stops(client):
-    with client.websocket_connect("/ws") as a, client.websocket_connect("/ws") as b:
+    with client.websocket_connect(WS) as a, client.websocket_connect(WS) as b:
         sid_a, _ = _open(a)
         sid_b, _ = _open(b)
         assert sid_a != sid_b
@@ -235,7 +236,7 @@ def test_export_is_a_model_file_for_nn_load_and_neuronet_predict(client, tmp_pat
 
     from neuronet.cli import app
 
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         sid, _ = _open(ws)
         ws.send_json({"op": "settings", "settings": {"epochs": 300}})
         _until(ws, lambda m: m["type"] == "state", "the state")
@@ -253,6 +254,18 @@ def test_export_is_a_model_file_for_nn_load_and_neuronet_predict(client, tmp_pat
     assert out.exit_code == 0, out.output
     assert out.output.split() == ["xor", "0", "1", "1", "0"]
     assert client.get("/session/nope/model.json").status_code == 404
+
+
+def test_only_this_machine_and_the_playgrounds_own_page_are_answered(client):
+    from starlette.websockets import WebSocketDisconnect
+
+    assert client.get("/", headers={"host": "evil.example"}).status_code == 400        # DNS rebinding
+    with pytest.raises(WebSocketDisconnect) as closed:
+        with client.websocket_connect(WS, headers={"origin": "http://evil.example"}) as ws:
+            ws.receive_json()
+    assert closed.value.code == 1008
+    with client.websocket_connect(WS, headers={"origin": "http://localhost:8000"}) as ws:
+        assert ws.receive_json()["type"] == "hello"
 
 
 def test_serve_refuses_other_hosts_and_a_busy_port():

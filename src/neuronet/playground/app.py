@@ -34,6 +34,7 @@ import threading
 import traceback
 import webbrowser
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from neuronet.errors import NeuronetError
 
@@ -41,6 +42,8 @@ from .session import Session, SettingError
 
 try:
     from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
     from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
     from starlette.routing import Mount, Route, WebSocketRoute
     from starlette.staticfiles import StaticFiles
@@ -106,7 +109,19 @@ def _handle(s: Session, msg: dict) -> list[dict]:
                        "upload or inspect.")
 
 
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
+
+
+def _local(origin: str | None) -> bool:
+    """A WebSocket opened by the playground's own page (or by no page at all), not by another web site:
+    browsers let any page open a socket to localhost, so the Origin header is checked."""
+    return origin is None or urlsplit(origin).hostname in LOCAL_HOSTS
+
+
 async def _session_socket(ws: WebSocket) -> None:
+    if not _local(ws.headers.get("origin")):
+        await ws.close(code=1008, reason="The playground answers its own page only.")
+        return
     await ws.accept()
     sessions: Sessions = ws.app.state.sessions
     s = await asyncio.to_thread(sessions.open)
@@ -198,8 +213,12 @@ async def _health(request):
 
 
 def create_app() -> Starlette:
-    """The playground as an ASGI application (what the tests drive, and ``serve`` runs)."""
-    app = Starlette(routes=[
+    """The playground as an ASGI application (what the tests drive, and ``serve`` runs).
+
+    Requests must name this machine as their Host (127.0.0.1 or localhost): a web site that points
+    a name of its own at 127.0.0.1 ("DNS rebinding") gets an error, not the playground.
+    """
+    app = Starlette(middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(LOCAL_HOSTS))], routes=[
         Route("/", _index),
         Route("/health", _health),
         Route("/session/{sid}/model.json", _download("model")),
