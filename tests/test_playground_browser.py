@@ -112,6 +112,12 @@ def test_xor_with_four_restarts_trains_explains_and_exports(page, tmp_path):
     assert net.loss(X, Y) == pytest.approx(_loss(page), rel=1e-3)          # the model is the best restart
     delta = nn.explain(net, X[0], Y[0]).deltas[4]
     assert shown == pytest.approx(delta, rel=1e-3, abs=1e-12)
+
+    # a click near the corner (1, 1) of the neuron's plane explains that example, the fourth
+    page.get_by_test_id("neuron-plane").click(position={"x": 195, "y": 5})
+    sync_api.expect(page.locator("#explain-title")).to_contain_text("example 3:")
+    shown = float(re.search(r"δ_4 = (\S+)", page.locator("#explain-title").text_content()).group(1))
+    assert shown == pytest.approx(nn.explain(net, X[3], Y[3]).deltas[4], rel=1e-3, abs=1e-12)
     page.screenshot(path=SCREENSHOT or tmp_path / "playground.png", full_page=True)
 
 
@@ -157,3 +163,22 @@ def test_click_a_point_onto_the_plane_and_connect_two_neurons_across_layers(page
     sync_api.expect(page.locator("#network path")).to_have_count(1)
     page.get_by_test_id("step").click()
     sync_api.expect(page.get_by_test_id("epoch")).to_have_text("1")
+
+
+def test_a_number_to_fit_over_the_plane(page, tmp_path):
+    rng = np.random.default_rng(1)
+    a, b = rng.uniform(-2, 2, (2, 80))
+    rows = ["a,b,value"] + [f"{u:.3f},{v:.3f},{u * v + 0.01 * k:.4f}" for k, (u, v) in enumerate(zip(a, b))]
+    (tmp_path / "surface.csv").write_text("\n".join(rows) + "\n")
+    page.get_by_test_id("upload").set_input_files(tmp_path / "surface.csv")
+    sync_api.expect(page.get_by_test_id("column-target")).to_have_value("value")
+    page.get_by_test_id("use-columns").click()
+    _settle(page, dataset="csv")
+    assert page.get_by_test_id("output").input_value() == "identity"       # a number: the output follows
+    page.get_by_test_id("step-size").fill("0.05")
+    page.get_by_test_id("step-size").press("Tab")
+    page.get_by_test_id("step").click()              # the tab's messages are handled in order: after η = 0.05
+    sync_api.expect(page.get_by_test_id("epoch")).to_have_text("1")
+    assert 0 < _loss(page) < 10 and page.get_by_test_id("message").is_hidden()
+    page.get_by_test_id("neuron-4").click()
+    sync_api.expect(page.get_by_test_id("explain")).to_contain_text("δ_4 =")

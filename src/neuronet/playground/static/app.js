@@ -172,6 +172,11 @@ function wireControls() {
     columns: { x: [$("col-x1").value, $("col-x2").value], target: $("col-target").value },
   });
   $("example").onchange = () => { if (inspected !== null) inspect(inspected); };
+  $("neuron-plane").onclick = (ev) => {     // a click on the neuron's plane chooses the example nearest to it
+    if (inspected === null) return;
+    $("example").value = nearestExample($("neuron-plane"), ev);
+    inspect(inspected);
+  };
   $("boundary").onclick = onPlaneClick;
   $("code-panel").querySelector("details").ontoggle = async (ev) => {
     if (ev.target.open && session) $("snippet").textContent = await (await fetch(`/session/${session}/run.py`)).text();
@@ -207,13 +212,27 @@ function mix(a, b, t) {
   return pa.map((v, i) => Math.round(v + (pb[i] - v) * t));
 }
 
-function colourOf(v, classes) {   // what the server sends per grid point -> [r, g, b]
+function ramp(t) {               // t in [0, 1]: orange - white - blue
+  t = Math.max(0, Math.min(1, t));
+  return t < 0.5 ? mix(CLASS_COLORS[0], "#ffffff", t * 2) : mix("#ffffff", CLASS_COLORS[1], (t - 0.5) * 2);
+}
+
+function colourOf(v, data) {    // what the server sends per grid point -> [r, g, b]
   if (v === null) return [200, 200, 200];
-  if (classes.length <= 2) {      // P(second class) in [0, 1]: orange - white - blue
-    return v < 0.5 ? mix(CLASS_COLORS[0], "#ffffff", v * 2) : mix("#ffffff", CLASS_COLORS[1], (v - 0.5) * 2);
+  if (data.task !== "classification") {       // a number over the plane: low orange, high blue
+    const [lo, hi] = yRange(data);
+    return ramp((v - lo) / (hi - lo));
   }
+  if (data.classes.length <= 2) return ramp(v);  // the score of the second class
   const k = Math.floor(v), conf = v - k;     // more classes: the class, paler when unsure
   return mix("#ffffff", CLASS_COLORS[k % CLASS_COLORS.length], Math.max(0.15, conf) * 0.8);
+}
+
+function pointColour(data, b) {
+  if (data.task === "classification") return CLASS_COLORS[data.y[b] % CLASS_COLORS.length];
+  if (data.X[0].length === 1) return "#444";
+  const [lo, hi] = yRange(data);
+  return `rgb(${ramp((data.y[b] - lo) / (hi - lo)).join(",")})`;
 }
 
 function drawSurface(canvas, values, res, withPoints) {
@@ -224,7 +243,7 @@ function drawSurface(canvas, values, res, withPoints) {
     const img = ctx.createImageData(res, res);
     for (let r = 0; r < res; r++) {
       for (let c = 0; c < res; c++) {
-        const [R, G, B] = colourOf(values[r * res + c], data.classes);
+        const [R, G, B] = colourOf(values[r * res + c], data);
         const p = ((res - 1 - r) * res + c) * 4;     // grid rows go bottom-up, image rows top-down
         img.data.set([R, G, B, 255], p);
       }
@@ -246,21 +265,45 @@ function drawSurface(canvas, values, res, withPoints) {
     });
     ctx.stroke();
   }
-  if (withPoints) drawPoints(canvas, (withPoints === "small" ? 0.4 : 1) * (state.data.y.length <= 20 ? 7 : 4));
+  if (withPoints) drawPoints(canvas, (withPoints === "small" ? 0.4 : 1) * (state.data.y.length <= 20 ? 7 : 4),
+                             withPoints === "big");
 }
 
-function drawPoints(canvas, radius) {
+function pointAt(canvas, data, b) {     // example b's place on a canvas of the plane (or of the line)
+  const x = data.X[b];
+  return data.X[0].length === 1 ? toCanvas(canvas, data.bounds, x[0], data.y[b], yRange(data))
+                                : toCanvas(canvas, data.bounds, x[0], x[1]);
+}
+
+function drawPoints(canvas, radius, ring = false) {
   const ctx = canvas.getContext("2d");
   const data = state.data;
-  const yr = data.X[0].length === 1 ? yRange(data) : null;
-  data.X.forEach((x, b) => {
-    const [px, py] = yr ? toCanvas(canvas, data.bounds, x[0], data.y[b], yr) : toCanvas(canvas, data.bounds, x[0], x[1]);
+  data.X.forEach((_, b) => {
+    const [px, py] = pointAt(canvas, data, b);
     ctx.beginPath();
     ctx.arc(px, py, radius, 0, 2 * Math.PI);
-    const colour = data.task === "classification" ? CLASS_COLORS[data.y[b] % CLASS_COLORS.length] : "#444";
+    const colour = pointColour(data, b);
     if (data.test[b]) { ctx.strokeStyle = colour; ctx.lineWidth = 2; ctx.stroke(); }
     else { ctx.fillStyle = colour; ctx.fill(); ctx.strokeStyle = "#333"; ctx.lineWidth = 0.8; ctx.stroke(); }
   });
+  if (ring && inspected !== null) {            // the example being looked inside, ringed
+    const [px, py] = pointAt(canvas, data, Number($("example").value) || 0);
+    ctx.beginPath();
+    ctx.arc(px, py, radius + 4, 0, 2 * Math.PI);
+    ctx.strokeStyle = "#000"; ctx.lineWidth = 2; ctx.stroke();
+  }
+}
+
+function nearestExample(canvas, ev) {   // the example drawn closest to a click on a canvas of the plane
+  const rect = canvas.getBoundingClientRect();
+  const cx = (ev.clientX - rect.left) * canvas.width / rect.width, cy = (ev.clientY - rect.top) * canvas.height / rect.height;
+  let best = 0, dist = Infinity;
+  state.data.X.forEach((_, b) => {
+    const [px, py] = pointAt(canvas, state.data, b);
+    const d = (px - cx) ** 2 + (state.data.X[0].length === 2 ? (py - cy) ** 2 : 0);   // on a line: by x only
+    if (d < dist) { dist = d; best = b; }
+  });
+  return best;
 }
 
 function onPlaneClick(ev) {
@@ -412,6 +455,7 @@ function drawMultiples(msg) {
 function inspect(id) {
   inspected = id;
   drawNetwork();
+  if (progress) drawSurface($("boundary"), progress.boundary, state.data.grid, "big");
   send({ op: "inspect", neuron: id, example: Number($("example").value) || 0 });
 }
 
@@ -440,6 +484,7 @@ function onExplain(msg) {
     off.width = off.height = res;
     off.getContext("2d").putImageData(img, 0, 0);
     ctx.drawImage(off, 0, 0, canvas.width, canvas.height);
+    drawPoints(canvas, 3, true);
   } else {
     ctx.strokeStyle = "#1f77b4"; ctx.lineWidth = 2; ctx.beginPath();
     vals.forEach((y, k) => {
