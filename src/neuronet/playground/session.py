@@ -95,8 +95,10 @@ class Session:
             try:
                 _, te = tabular.split(len(data.y), s["test_fraction"], s["data_seed"],
                                       data.y if data.classification else None)
-            except nn.DataError as exc:
-                raise SettingError(str(exc)) from None
+            except nn.DataError:
+                raise SettingError(f"A test fraction of {s['test_fraction']:g} of these {len(data.y)} examples holds "
+                                   "none out for testing, or leaves none for training; choose another fraction, or "
+                                   "more examples (xor: noise above 0 makes it a cloud of points).") from None
             data.test[te] = True
         n_out = len(data.classes) if data.classification else 1
         net, layers = build_network(data.X.shape[1], n_out, s, data.feature_names)

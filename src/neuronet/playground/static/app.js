@@ -461,9 +461,8 @@ function inspect(id) {
 
 function onExplain(msg) {
   if (msg.neuron !== inspected) return;
-  const what = msg.kind === "input" || msg.kind === "bias" ? msg.kind : msg.kind;
   const v = (name, x) => (x === null || x === undefined ? "" : `${name} = ${fmt(x)}   `);
-  $("explain-title").textContent = `neuron ${msg.neuron} (${what}) of the best restart, example ${msg.example}: ` +
+  $("explain-title").textContent = `neuron ${msg.neuron} (${msg.kind}) of the best restart, example ${msg.example}: ` +
     `x = (${msg.x.map(fmt).join(", ")}), y = (${(msg.y || []).map(fmt).join(", ")}).   ` +
     v(`z_${msg.neuron}`, msg.z) + v(`o_${msg.neuron}`, msg.o) + v(`δ_${msg.neuron}`, msg.delta);
   $("explain-lines").textContent = msg.lines.join("\n");
