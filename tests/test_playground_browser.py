@@ -120,6 +120,10 @@ def test_xor_with_four_restarts_trains_explains_and_exports(page, tmp_path):
     assert shown == pytest.approx(nn.explain(net, X[3], Y[3]).deltas[4], rel=1e-3, abs=1e-12)
     page.screenshot(path=SCREENSHOT or tmp_path / "playground.png", full_page=True)
 
+    page.get_by_test_id("reset").click()             # back to the starting weights
+    sync_api.expect(page.get_by_test_id("epoch")).to_have_text("0")
+    assert _loss(page) > 0.05
+
 
 def test_upload_a_csv_choose_columns_and_train(page, tmp_path):
     bad = tmp_path / "bad.csv"
