@@ -1,9 +1,17 @@
 """The playground: ``neuronet playground`` opens the seed's networks training live in the browser.
 
-A front end, on top of everything else: ``session.py`` holds one tab's data, network and restarts
-(training in a thread of its own, with neuronet's engine); ``app.py`` is the web layer (Starlette,
-a WebSocket per tab) and the server; ``static/`` is the page (HTML, CSS and JavaScript that only
-draws). Starlette and uvicorn come with the extra ``neuronet[playground]``.
+A front end, on top of everything else, in the order a request goes through it:
+
+* ``app.py``      -- the web layer (Starlette, a WebSocket per tab, downloads) and the server;
+* ``session.py``  -- one tab: its settings, data, network and R restarts, training in a thread of its own;
+* ``settings.py`` -- what the page may set, checked; ``data.py`` -- the examples and the plane they lie on;
+  ``network.py`` -- the network the page describes, built with ``nn.Graph``;
+* ``inside.py``   -- a neuron looked inside (``nn.explain``'s lines about it); ``export.py`` -- the model
+  file and the script that reproduces the run;
+* ``static/``     -- the page: HTML, CSS and JavaScript that only draw (no CDN, no build step).
+
+Starlette and uvicorn come with the extra ``neuronet[playground]``; nothing here imports them
+until the server starts.
 """
 
 from __future__ import annotations
