@@ -168,14 +168,20 @@ def test_click_a_point_onto_the_plane_and_connect_two_neurons_across_layers(page
     page.get_by_test_id("step").click()
     sync_api.expect(page.get_by_test_id("epoch")).to_have_text("1")
 
+    page.get_by_test_id("restarts").fill("0")        # refused: a message, and the control shows what holds
+    page.get_by_test_id("restarts").press("Tab")
+    sync_api.expect(page.get_by_test_id("message")).to_contain_text("restarts must be a whole number from 1 to 16")
+    sync_api.expect(page.get_by_test_id("restarts")).to_have_value("3")
+
 
 def test_a_number_to_fit_over_the_plane(page, tmp_path):
     rng = np.random.default_rng(1)
     a, b = rng.uniform(-2, 2, (2, 80))
-    rows = ["a,b,value"] + [f"{u:.3f},{v:.3f},{u * v + 0.01 * k:.4f}" for k, (u, v) in enumerate(zip(a, b))]
+    rows = ["a,<b>b</b>,value"] + [f"{u:.3f},{v:.3f},{u * v + 0.01 * k:.4f}" for k, (u, v) in enumerate(zip(a, b))]
     (tmp_path / "surface.csv").write_text("\n".join(rows) + "\n")
     page.get_by_test_id("upload").set_input_files(tmp_path / "surface.csv")
     sync_api.expect(page.get_by_test_id("column-target")).to_have_value("value")
+    sync_api.expect(page.get_by_test_id("column-x2")).to_have_value("<b>b</b>")   # a name is text, never markup
     page.get_by_test_id("use-columns").click()
     _settle(page, dataset="csv")
     assert page.get_by_test_id("output").input_value() == "identity"       # a number: the output follows

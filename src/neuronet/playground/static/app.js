@@ -32,10 +32,14 @@ function connect() {
     else if (msg.type === "progress") { onProgress(msg); }
     else if (msg.type === "columns") { onColumns(msg); }
     else if (msg.type === "explain") { onExplain(msg); }
-    else if (msg.type === "error") { showMessage(msg.message); }
+    else if (msg.type === "error") { showMessage(msg.message); if (state) syncControls(state.settings); }
   };
   ws.onclose = () => showMessage("The connection to the playground server is closed (was it stopped?). " +
                                  "Start `neuronet playground` again and reload this page.");
+}
+
+function esc(text) {    // a name from the user's file, safe inside HTML
+  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function showMessage(text) {
@@ -53,23 +57,27 @@ function changeSettings(patch) {
   send({ op: "settings", settings: { ...state.settings, ...patch } });
 }
 
+function syncControls(s) {   // the controls show the settings in force (also after a refused change)
+  $("dataset").value = s.dataset;
+  for (const f of NUMBER_FIELDS) $(f).value = s[f];
+  $("optimizer").value = s.optimizer;
+  $("schedule").value = s.schedule;
+  $("loss-name").value = s.loss;
+  $("output").value = s.output;
+  drawLayerControls(s);
+}
+
 function onState(msg) {
   state = msg;
   const s = msg.settings;
   Object.assign(document.body.dataset, { dataset: s.dataset, restarts: s.restarts, neurons: msg.network.neurons.length,
                                          points: msg.data.y.length });
-  $("dataset").value = s.dataset;
   $("dataset").querySelector('option[value="csv"]').disabled = !msg.data.uploaded;
-  for (const f of NUMBER_FIELDS) $(f).value = s[f];
-  $("optimizer").value = s.optimizer;
-  $("schedule").value = s.schedule;
-  $("loss-name").value = s.loss;
   $("output").innerHTML = ACTIVATIONS.map((a) => `<option>${a}</option>`).join("");
-  $("output").value = s.output;
-  drawLayerControls(s);
+  syncControls(s);
   const clickClass = $("click-class");
   if (msg.data.task === "classification") {
-    clickClass.innerHTML = msg.data.classes.map((c, k) => `<option value="${k}">class ${c}</option>`).join("");
+    clickClass.innerHTML = msg.data.classes.map((c, k) => `<option value="${k}">class ${esc(c)}</option>`).join("");
     clickClass.disabled = false;
   } else {
     clickClass.innerHTML = `<option value="0">a point (x, y) where you click</option>`;
@@ -185,7 +193,7 @@ function wireControls() {
 
 function onColumns(msg) {
   const fill = (id, names, chosen) => {
-    $(id).innerHTML = names.map((c) => `<option${c === chosen ? " selected" : ""}>${c}</option>`).join("");
+    $(id).innerHTML = names.map((c) => `<option${c === chosen ? " selected" : ""}>${esc(c)}</option>`).join("");
   };
   fill("col-x1", msg.numeric, msg.suggest.x[0]);
   fill("col-x2", msg.numeric, msg.suggest.x[1]);
