@@ -357,3 +357,20 @@ def test_the_page_stack_stays_optional():
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=GUARD)
     assert p.stdout.splitlines()[0] == "[]"
     assert p.returncode == 1 and "pip install 'neuronet[playground]'" in p.stderr, p.stderr
+
+
+def test_the_browser_opens_on_a_desktop_and_a_hint_is_printed_without_one(monkeypatch, capsys):
+    import webbrowser
+
+    from neuronet.playground import app as web
+
+    opened = []
+    monkeypatch.setattr(webbrowser, "open", lambda url: opened.append(url) or True)
+    monkeypatch.setattr(web.sys, "platform", "linux")
+    monkeypatch.setenv("DISPLAY", ":0")
+    web._open_browser("http://127.0.0.1:1/")
+    assert opened == ["http://127.0.0.1:1/"]
+    monkeypatch.delenv("DISPLAY")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    web._open_browser("http://127.0.0.1:1/")                  # a text browser would take over the terminal
+    assert opened == ["http://127.0.0.1:1/"] and "open the URL above" in capsys.readouterr().out

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import secrets
 import socket
 import sys
@@ -237,6 +238,20 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
+def _open_browser(url: str) -> None:
+    """Open the page in the desktop's browser. Without a display (a server, a container) Python would
+    start a text browser inside this terminal, so then the URL printed above is the way in."""
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        print("neuronet playground: no display here; open the URL above in a browser on this machine.", flush=True)
+        return
+    try:
+        opened = webbrowser.open(url)
+    except webbrowser.Error:
+        opened = False
+    if not opened:
+        print("neuronet playground: could not start a browser; open the URL above.", flush=True)
+
+
 def serve(host: str = "127.0.0.1", port: int | None = None, open_browser: bool = True, quiet: bool = False):
     """Serve the playground until Ctrl-C, on localhost only; print the URL and open the browser.
 
@@ -262,7 +277,7 @@ def serve(host: str = "127.0.0.1", port: int | None = None, open_browser: bool =
     server = uvicorn.Server(config)
     print(f"neuronet playground: {url}  (Ctrl-C stops it)", flush=True)
     if open_browser:
-        threading.Timer(0.5, webbrowser.open, args=(url,)).start()
+        threading.Thread(target=_open_browser, args=(url,), daemon=True).start()
     try:
         server.run(sockets=[sock])          # uvicorn handles Ctrl-C: it stops accepting, closes the sockets …
     except KeyboardInterrupt:               # … and raises it again once it has: stopping is the normal end
