@@ -34,7 +34,7 @@ from .training import Ensemble, TrainResult, train
 __all__ = [
     "Graph", "Neuron", "Network", "Trace", "Gradient", "mlp", "train", "TrainResult", "Ensemble",
     "NeuronetError", "GraphError", "DataError", "ModelFileError", "TrainingError",
-    "load", "draw", "explain", "datasets", "construct", "examples",
+    "load", "load_model", "draw", "explain", "datasets", "construct", "examples",
 ]
 
 # Modules that pull in matplotlib, scikit-learn or numba load on first use, so that
@@ -45,8 +45,10 @@ _LAZY = {
     "datasets": "io.datasets", "tabular": "io.tabular",
     "examples": "model.examples", "files": "model.files", "activations": "model.activations",
     "losses": "model.losses", "optimizers": "model.optimizers", "schedules": "model.schedules",
-    "initializers": "model.initializers",
+    "initializers": "model.initializers", "metrics": "model.metrics",
 }
+# Functions that load on first use, as (module, name).
+_LAZY_FUNCTIONS = {"save": ("model.files", "save"), "load_model": ("io.model", "load_model")}
 
 
 def __getattr__(name):
@@ -54,10 +56,11 @@ def __getattr__(name):
 
     if name in _LAZY:
         return importlib.import_module(f".{_LAZY[name]}", __name__)
-    if name == "save":
-        return importlib.import_module(".model.files", __name__).save
+    if name in _LAZY_FUNCTIONS:
+        module, attr = _LAZY_FUNCTIONS[name]
+        return getattr(importlib.import_module(f".{module}", __name__), attr)
     raise AttributeError(f"module 'neuronet' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY) | {"save"})
+    return sorted(set(globals()) | set(_LAZY) | set(_LAZY_FUNCTIONS))

@@ -12,6 +12,8 @@ import typer
 
 from ..io import tabular
 from ..errors import DataError, ModelFileError
+from ..model import metrics as metric_fns
+from . import _metrics
 from ._app import (app, INTERRUPTED, Task, Engine, _handled, _out, _activation, _loss, _optimizer, parse_schedule, _schedule, _hidden, parse_hidden, _names, _positive, _command_line)
 
 
@@ -123,9 +125,10 @@ def train(
             bar.close()
 
     best = result.network
-    metrics = {"training": _metrics(best, prep, X[tr], y[tr])}
+    metrics = {"training": _metrics.of_encoded(best, prep, X[tr], y[tr])}
     if len(va):
-        metrics["validation"] = _metrics(best, prep, X[va], y[va])
+        metrics["validation"] = _metrics.of_encoded(best, prep, X[va], y[va])
+    best.info["training_rows"] = metric_fns.fingerprint(X[tr], y[tr])
     best.info.update({"preprocessing": prep.to_dict(), "metrics": metrics, "source": t.source,
                       "data": data if data != "-" else None,
                       "task_reason": tabular.task_reason(t, prep.target, prep.task, task.value if task else None),
@@ -144,15 +147,6 @@ def _check_loss(prep: tabular.Preprocessing) -> None:
     if prep.task == tabular.REGRESSION and losses.get(prep.loss).classification:
         raise DataError(f"--loss {prep.loss} is a classification loss, but the task is regression (target "
                         f"{prep.target!r}). Use squared, absolute or huber, or --task classification.")
-
-
-def _metrics(net, prep: tabular.Preprocessing, X: np.ndarray, y: np.ndarray) -> dict:
-    """Metrics of ``net`` on encoded rows (X, y), in the target's own units."""
-    pred, _ = prep.decode(net.forward(X))
-    if prep.task == tabular.CLASSIFICATION:
-        m = tabular.classification_metrics([prep.classes[k] for k in y], pred, prep.classes)
-        return {"rows": m["rows"], "accuracy": m["accuracy"]}
-    return tabular.regression_metrics(prep.target_mean + prep.target_std * y, pred)
 
 
 def _interrupted(ctx, epoch: int, epochs: int, checkpoint: Optional[Path], every: int) -> None:
@@ -236,7 +230,8 @@ def _print_training(result, net, prep, metrics, out, report, t, n_tr, n_va) -> N
         table.caption = f"… and {len(order) - 10} more restarts"
     con.print(table)
     for name, m in metrics.items():
-        con.print(f"{name} ({m['rows']} rows): {_metric_text(prep, m)}")
+        con.print(f"{name} ({m['rows']:,} rows): {_metrics.line(m)}")
+    _metrics.print_details(con, metrics.get("validation", metrics["training"]))
     if not has_val:
         con.print("(no validation rows: the metrics are on the training data)")
     con.print(f"saved {out}" + (f" and {report}" if report else "") + f"; next: neuronet predict {out} DATA")
@@ -244,13 +239,6 @@ def _print_training(result, net, prep, metrics, out, report, t, n_tr, n_va) -> N
 
 def _num(v: float) -> str:
     return f"{v:.4g}" if math.isfinite(v) else "–"
-
-
-def _metric_text(prep: tabular.Preprocessing, m: dict) -> str:
-    if prep.task == tabular.CLASSIFICATION:
-        return f"accuracy {m['accuracy']:.4f}"
-    r2 = "–" if not math.isfinite(m["r2"]) else f"{m['r2']:.4f}"
-    return f"RMSE {m['rmse']:.4g}, MAE {m['mae']:.4g}, R² {r2}"
 
 
 def _shape(net) -> str:

@@ -12,14 +12,20 @@ import typer
 from ..io import tabular
 from ..errors import DataError
 from ._app import (app, _fail, _handled, _out)
-from .train import _metric_text, _metrics, _num, _shape  # noqa: F401
+from . import _metrics
+from .train import _num, _shape  # noqa: F401
+
+
+def _model(model: Path):
+    """The model file as a :class:`~neuronet.io.model.Model`: the one implementation behind predict and evaluate."""
+    from ..io.model import load_model  # noqa: PLC0415
+
+    return load_model(model)
 
 
 def _load_model(model: Path):
-    from ..model.network import load  # noqa: PLC0415
-
-    net = load(model)
-    return net, tabular.Preprocessing.of(net, str(model))
+    m = _model(model)
+    return m.network, m.preprocessing
 
 
 @app.command()
@@ -37,14 +43,15 @@ def predict(
     """
     if out is not None:
         tabular.check_writable(out, "predictions")
-    net, prep = _load_model(model)
+    m = _model(model)
+    prep = m.preprocessing
     if proba and prep.task != tabular.CLASSIFICATION:
         raise DataError(f"--proba needs a classification model; {model} predicts the number {prep.target!r}.")
     if proba and prep.loss not in ("cross_entropy", "binary_cross_entropy"):
         raise DataError(f"--proba needs a model trained with cross_entropy; {model} was trained with {prep.loss}, "
                         "whose outputs are not probabilities.")
     t = tabular.open_data(data)
-    pred, p = tabular.predict(net, prep, t)
+    pred, p = m.outputs(t)
     text = tabular.predictions_csv(prep, pred, p if proba else None)
     if out is not None:
         tabular.write_text(out, text)
@@ -61,29 +68,23 @@ def evaluate(
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
 ) -> None:
     """Score the model on DATA: accuracy and confusion matrix, or RMSE, MAE and R²."""
-    net, prep = _load_model(model)
+    model_ = _model(model)
+    prep = model_.preprocessing
     t = tabular.open_data(data)
     if not prep.has_target(t):
         raise DataError(f"{t.source} has no target column {prep.target!r}, so there is nothing to compare the "
                         f"predictions with. Its columns are: {', '.join(t.names)}. (Use neuronet predict for "
                         "rows without a target.)")
-    m = tabular.evaluate(net, prep, t)
+    m = model_.evaluate(t)
     if as_json:
         print(json.dumps({"task": prep.task, "target": prep.target, **m}))
         return
     con = _out()
-    con.print(f"{t.source}, {m['rows']} rows, target {prep.target!r}: {_metric_text(prep, m)}")
-    if prep.task == tabular.CLASSIFICATION:
-        from rich.table import Table  # noqa: PLC0415
-
-        con.print("confusion matrix (rows: true class, columns: predicted class)")
-        table = Table()
-        table.add_column("true \\ predicted")
-        for lab in m["labels"]:
-            table.add_column(lab, justify="right")
-        for lab, row in zip(m["labels"], m["confusion"]):
-            table.add_row(lab, *[str(v) for v in row])
-        con.print(table)
+    con.print(f"{t.source}, {m['rows']:,} rows, target {prep.target!r}: {_metrics.line(m)}")
+    _metrics.print_details(con, m)
+    note = _metrics.training_rows_note(m)
+    if note:
+        con.print(note)
 
 
 # -- show, export ------------------------------------------------------------------------------
@@ -165,7 +166,7 @@ def _print_model(model, net, counts, prep) -> None:
     if isinstance(metrics, dict) and prep is not None:
         for name, m in metrics.items():
             if isinstance(m, dict) and "rows" in m:
-                con.print(f"{name} ({m['rows']} rows): {_metric_text(prep, m)}")
+                con.print(f"{name} ({m['rows']:,} rows): {_metrics.line(m)}")
 
 
 def _ids(ids: list[int]) -> str:
