@@ -278,13 +278,8 @@ def test_errors_in_csv_files(tmp_path):
                                   "1,2,3,b\n")
     assert "fields.csv, line 8: expected 5 fields (as in the header), found 4" in error(
         invoke("train", str(d / "fields.csv"), "--target", "y"))
-    (d / "cell.csv").write_text("a,b,y\n1,2,a\n1,,b\n")
-    assert "cell.csv, line 3, column 'b': the cell is empty" in error(invoke("train", str(d / "cell.csv"), "-t", "y"))
-    (d / "nan.csv").write_text("a,b,y\n1,2,a\n1,NaN,b\n")
-    assert "nan.csv, line 3, column 'b': 'NaN' is not a finite number" in error(
-        invoke("train", str(d / "nan.csv"), "-t", "y"))
     (d / "inf.csv").write_text("a,b,y\n1,2,a\n-inf,1,b\n")
-    assert "inf.csv, line 3, column 'a': '-inf' is not a finite number" in error(
+    assert "inf.csv, column 'a': 1 cell is not a finite number: line 3 '-inf'" in error(
         invoke("train", str(d / "inf.csv"), "-t", "y"))
     (d / "empty.csv").write_text("")
     assert "empty.csv is empty" in error(invoke("train", str(d / "empty.csv"), "-t", "y"))
@@ -297,7 +292,7 @@ def test_errors_in_csv_files(tmp_path):
     assert "has only one class ('same')" in error(invoke("train", str(d / "one.csv"), "-t", "y"))
     (d / "typo.csv").write_text("a,b,y\n" + "".join(f"{i},{i},{i % 2}\n" for i in range(9)) + "1.2.3,1,0\n")
     msg = error(invoke("train", str(d / "typo.csv"), "-t", "y"))
-    assert "typo.csv, line 11, column 'a': expected a number, found '1.2.3'" in msg and "--categorical a" in msg
+    assert "typo.csv, column 'a': 1 cell is not a number: line 11 '1.2.3'" in msg and "--categorical a" in msg
     assert "neither a file nor a built-in data set" in error(invoke("train", str(d / "nope.csv")))
     assert "Did you mean the data set 'iris'?" in error(invoke("train", "irsi"))
     assert "classification loss" in error(invoke("train", str(d / "ok.csv"), "-t", "c", "--task", "regression",
@@ -308,14 +303,11 @@ def test_errors_at_predict_time(work, clf_model, tmp_path):
     d = tmp_path
     model = str(clf_model)
     (d / "text.csv").write_text("x1,colour,x2\n0.5,red,1\n0.1,blue,oops\n")
-    assert "text.csv, line 3, column 'x2': expected a number, found 'oops'" in error(
+    assert "text.csv, column 'x2': 1 cell is not a number: line 3 'oops'" in error(
         invoke("predict", model, str(d / "text.csv")))
     (d / "missing.csv").write_text("x1,shade\n0.5,red\n")
     msg = error(invoke("predict", model, str(d / "missing.csv")))
     assert "lacks the columns 'colour', 'x2'" in msg and "needs: x1, colour, x2" in msg
-    (d / "unknown.csv").write_text("x1,colour,x2\n0.5,purple,1\n")
-    assert "unknown.csv, line 2, column 'colour': unknown category 'purple'" in error(
-        invoke("predict", model, str(d / "unknown.csv")))
     assert "has no target column 'label'" in error(invoke("evaluate", model, str(work / "clf_new.csv")))
     (d / "bad.json").write_text("this is not a model")
     assert "Cannot load model file" in error(invoke("predict", str(d / "bad.json"), str(work / "clf_new.csv")))
