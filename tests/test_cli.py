@@ -230,7 +230,7 @@ def test_show_draw_and_export(work, clf_model, tmp_path):
 
     pytest.importorskip("onnx")
     ort = pytest.importorskip("onnxruntime")
-    r = invoke("export", str(clf_model), str(tmp_path / "clf.onnx"))
+    r = invoke("export", str(clf_model), str(tmp_path / "clf.onnx"), "--network-only")
     assert r.exit_code == 0, r.stderr
     net = nn.load(clf_model)
     sess = ort.InferenceSession(str(tmp_path / "clf.onnx"))

@@ -86,7 +86,7 @@ def test_mistakes_are_clear(iris_model, tmp_path):
     model = nn.load_model(work / "iris.json")
     with pytest.raises(DataError, match="petal_width_cm"):
         model.predict(frame.drop(columns=["petal_width_cm"]))
-    with pytest.raises(DataError, match="differ in length"):
+    with pytest.raises(DataError, match="different lengths"):
         model.predict({"sepal_length_cm": [1.0], "sepal_width_cm": [1.0, 2.0]})
     with pytest.raises(DataError, match="DataFrame, a dict of columns"):
         model.predict(np.zeros((2, 4)))

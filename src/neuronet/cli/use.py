@@ -180,23 +180,46 @@ def _ids(ids: list[int]) -> str:
 def export(
     model: Path = typer.Argument(..., metavar="MODEL", help="A model file."),
     path: Path = typer.Argument(..., metavar="OUT", help="The ONNX file to write (.onnx)."),
+    network_only: bool = typer.Option(False, "--network-only",
+                                      help="Export the bare network: preprocessed inputs in, raw outputs out."),
 ) -> None:
     """Export a model to ONNX (needs the optional package onnx).
 
-    The ONNX graph computes the network itself: it takes the preprocessed inputs (see
-    neuronet show) and returns the raw outputs (class scores, or the standardized target).
+    A model written by neuronet train is exported whole: one input per column, named as the
+    column, shape (N, 1), float32 for numeric columns (NaN where missing) and string for
+    text columns; the graph imputes, encodes and standardizes as training did, runs the
+    network, and returns `label` and `probabilities` (classification) or `prediction` in
+    the target's own units (regression). With --network-only (and for networks built in
+    Python) it computes the network alone: input `x` (the preprocessed inputs, see neuronet
+    show), output `y` (class scores, or the standardized target).
     """
     from ..model.network import load  # noqa: PLC0415
 
     tabular.check_writable(path, "ONNX file")
     net = load(model)
+    whole = not network_only and "preprocessing" in net.info
     try:
         from ..io import onnx as onnx_export  # noqa: PLC0415
 
-        onnx_export.export_onnx(net, path)
+        if whole:
+            prep = tabular.Preprocessing.of(net, str(model))
+            onnx_export.export_model_onnx(net, prep, path)
+        else:
+            onnx_export.export_onnx(net, path)
     except ImportError as exc:
         _fail(f"exporting to ONNX needs the package onnx ({exc}). Install it with: pip install 'neuronet[onnx]'")
-    _out().print(f"wrote {path}: {len(net.inputs)} inputs, {len(net.outputs)} outputs")
+    con = _out()
+    if not whole:
+        con.print(f"wrote {path}: the network alone, input x ({len(net.inputs)} preprocessed inputs), output y "
+                  f"({len(net.outputs)} raw outputs)")
+        return
+    cols = [f for f in prep.features if f["kind"] != "dropped"]
+    kinds = ", ".join(f"{f['name']} ({'float32' if f['kind'] == 'numeric' else 'string'})" for f in cols[:8])
+    more = f", … ({len(cols)} in all)" if len(cols) > 8 else ""
+    outs = ("label (class names)" + (", probabilities" if prep.loss in ("cross_entropy", "binary_cross_entropy")
+                                     else "") if prep.task == tabular.CLASSIFICATION
+            else f"prediction ({prep.target!r} in its own units)")
+    con.print(f"wrote {path}: the whole model; inputs, one per column, shape (N, 1): {kinds}{more}; outputs: {outs}")
 
 
 # -- explain, demo -------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ class Model:
 
     @property
     def columns(self) -> list[str]:
-        return [f["name"] for f in self.preprocessing.features]
+        return self.preprocessing.columns
 
     @property
     def target(self) -> str:
@@ -123,7 +123,7 @@ class Model:
         if prep.task == tabular.CLASSIFICATION:
             m = metrics.classification(prep.true_labels(t), pred, prep.classes)
         else:
-            m = metrics.regression(tabular.numbers(t, prep.target), pred)
+            m = metrics.regression(prep.true_values(t), pred)
         m["training_rows"] = self.training_rows(t)
         return m
 
@@ -161,56 +161,17 @@ def load_model(path: str | os.PathLike) -> Model:
 
 
 def as_table(rows, name: str | None = None) -> tabular.Table:
-    """Rows as a :class:`~neuronet.io.tabular.Table`: a pandas DataFrame, a dict of columns, a CSV path or a Table.
+    """Rows as a :class:`~neuronet.io.table.Table`: a pandas DataFrame, a dict of columns, a CSV path or a Table.
 
-    Numeric columns become float arrays (NaN, None and pandas' NA are missing cells); any
-    other column becomes text cells (missing ones empty), as if read from a CSV file.
+    Cells are read as from a CSV file (:meth:`~neuronet.io.table.Table.from_mapping`): text that
+    is a number is a number; empty cells, NA spellings, None and NaN are missing.
     """
     if isinstance(rows, tabular.Table):
         return rows
     if isinstance(rows, (str, os.PathLike)):
         return tabular.read_csv(Path(rows), name)
-    if hasattr(rows, "to_dict") and hasattr(rows, "columns") and hasattr(rows, "dtypes"):      # a DataFrame
-        cols = {str(c): _column(rows[c].to_numpy(dtype=object), str(c)) for c in rows.columns}
-        return _table(cols, name or "the DataFrame")
-    if isinstance(rows, Mapping):
-        cols = {str(k): _column(v, str(k)) for k, v in rows.items()}
-        return _table(cols, name or "the dict of columns")
+    if isinstance(rows, Mapping) or (hasattr(rows, "items") and hasattr(rows, "columns")):   # dict, DataFrame
+        what = "the DataFrame" if hasattr(rows, "columns") else "the dict of columns"
+        return tabular.Table.from_mapping(rows, name or what)
     raise DataError(f"rows must be a pandas DataFrame, a dict of columns or the path of a CSV file; received "
                     f"{type(rows).__name__}.")
-
-
-def _table(cols: dict, name: str) -> tabular.Table:
-    sizes = {k: len(v) for k, v in cols.items()}
-    if len(set(sizes.values())) > 1:
-        raise DataError(f"The columns of {name} differ in length: "
-                        + ", ".join(f"{k!r} has {n}" for k, n in sizes.items()) + ". Give every column one "
-                        "value per row.")
-    if not cols or not next(iter(sizes.values())):
-        raise DataError(f"{name} has no rows to predict.")
-    return tabular.Table(name, cols, None)
-
-
-def _missing(v) -> bool:
-    if v is None:
-        return True
-    try:
-        return bool(v != v)                          # NaN, pandas' NA and NaT are not equal to themselves
-    except (TypeError, ValueError):
-        return False
-
-
-def _column(values, name: str):
-    """One column: float64 (B,) when every present value is a number, else text cells ('' when missing)."""
-    if np.isscalar(values) or isinstance(values, (str, bytes)):
-        raise DataError(f"The column {name!r} is a single value ({values!r}); give a list with one value per row.")
-    arr = np.asarray(values, dtype=object).reshape(-1) if not isinstance(values, np.ndarray) or values.ndim != 1 \
-        else values
-    if arr.dtype.kind in "iuf":                     # bools stay text, as a CSV file has them
-        return arr.astype(np.float64)
-    cells = list(arr)
-    present = [v for v in cells if not _missing(v)]
-    if present and all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
-                       for v in present):
-        return np.array([np.nan if _missing(v) else float(v) for v in cells], dtype=np.float64)
-    return ["" if _missing(v) else str(v) for v in cells]
