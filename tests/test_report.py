@@ -236,3 +236,31 @@ def test_renders_in_headless_chromium(moons_report, tmp_path):
     shot = tmp_path / "shot.png"
     headless(browser, tmp_path / "profile2", "--window-size=1200,1600", f"--screenshot={shot}", path.as_uri())
     assert shot.exists() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_command_lines_report_speaks_in_the_tables_terms(tmp_path):
+    """`neuronet train --report`: column statistics and the target in their own units, class names drawn."""
+    import csv
+
+    from typer.testing import CliRunner
+
+    from neuronet.cli import app
+
+    rng = np.random.default_rng(3)
+    rows = [[f"{1000 + 500 * k:,}" if k % 10 else "", ["red", "blue"][k % 2], ["cheap", "dear"][(k // 2) % 2]]
+            for k in range(60)]
+    with open(tmp_path / "shop.csv", "w", newline="") as fh:
+        csv.writer(fh).writerows([["price", "colour", "class"], *rows])
+    rng.shuffle(rows)
+    r = CliRunner().invoke(app, ["train", str(tmp_path / "shop.csv"), "--target", "class", "--epochs", "15",
+                                 "--restarts", "2", "--engine", "matrix", "--out", str(tmp_path / "m.json"),
+                                 "--report", str(tmp_path / "r.html"), "-q"])
+    assert r.exit_code == 0, r.output
+    text = (tmp_path / "r.html").read_text(encoding="utf-8")
+    cells = [c.strip() for c in parse(text).cells]
+    row = cells[cells.index("price"):cells.index("price") + 7]
+    prices = [1000 + 500 * k for k in range(60) if k % 10]
+    assert row == ["price", "number", "6", "1,500", nn.metrics.number(float(np.mean(prices))),
+                   nn.metrics.number(float(np.std(prices))), "30,500"]       # '1,500' cells read as numbers
+    assert "Classes of class" in text and "Confusion matrix (validation rows)" in text
+    assert "validation balanced accuracy" in cells

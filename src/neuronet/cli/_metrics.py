@@ -8,13 +8,36 @@ from ..io import tabular
 from ..model import metrics
 
 
-def of_encoded(net, prep: tabular.Preprocessing, X: np.ndarray, y: np.ndarray) -> dict:
-    """Metrics of ``net`` on encoded rows (X, y as the network is trained on them), in the target's own units."""
+def true_and_predicted(net, prep: tabular.Preprocessing, X: np.ndarray, y: np.ndarray) -> tuple:
+    """(true, predicted) for encoded rows (X, y as the network is trained on them): class names, or values
+    in the target's own units."""
     pred, _ = prep.decode(net.forward(X))
     if prep.task == tabular.CLASSIFICATION:
-        return metrics.classification([prep.classes[k] for k in y], pred, prep.classes)
+        return [prep.classes[k] for k in y], pred
     true, _ = prep.decode(np.asarray(y, dtype=np.float64).reshape(-1, 1))
+    return true, pred
+
+
+def of_encoded(net, prep: tabular.Preprocessing, X: np.ndarray, y: np.ndarray) -> dict:
+    """Metrics of ``net`` on encoded rows (X, y as the network is trained on them), in the target's own units."""
+    true, pred = true_and_predicted(net, prep, X, y)
+    if prep.task == tabular.CLASSIFICATION:
+        return metrics.classification(true, pred, prep.classes)
     return metrics.regression(true, pred)
+
+
+def columns_in_units(prep: tabular.Preprocessing, t: tabular.Table) -> dict:
+    """The columns the model reads, as the report summarises them: numbers (NaN where missing, read as
+    training read them: '71,287', '35.4%') or labels (None where missing)."""
+    from ..io.preprocess import read_numbers  # noqa: PLC0415
+
+    out = {}
+    for f in prep.features:
+        if f["kind"] == "numeric":
+            out[f["name"]] = read_numbers(t, f["name"], f.get("parse") or {})[0]
+        elif f["kind"] == "categorical":
+            out[f["name"]] = t.columns[f["name"]].labels()
+    return out
 
 
 def line(m: dict) -> str:

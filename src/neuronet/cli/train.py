@@ -125,9 +125,8 @@ def train(
             bar.close()
 
     best = result.network
-    metrics = {"training": _metrics.of_encoded(best, prep, X[tr], y[tr])}
-    if len(va):
-        metrics["validation"] = _metrics.of_encoded(best, prep, X[va], y[va])
+    parts = {"training": (X[tr], y[tr]), **({"validation": (X[va], y[va])} if len(va) else {})}   # encoded rows
+    metrics = {name: _metrics.of_encoded(best, prep, Xp, yp) for name, (Xp, yp) in parts.items()}
     best.info["training_rows"] = metric_fns.fingerprint(X[tr], y[tr])
     best.info.update({"preprocessing": prep.to_dict(), "metrics": metrics, "source": t.source,
                       "data": data if data != "-" else None,
@@ -135,7 +134,7 @@ def train(
                       "architecture": {"hidden": sizes, "activation": activation, "output": "identity"}})
     files.save(best, out)
     if report is not None:
-        _write_report(report, result, prep, metrics, X, y, t, len(tr), len(va))
+        _write_report(report, result, prep, parts, X, y, t)
     if not quiet:
         _print_training(result, best, prep, metrics, out, report, t, len(tr), len(va))
 
@@ -163,20 +162,21 @@ def _interrupted(ctx, epoch: int, epochs: int, checkpoint: Optional[Path], every
     raise typer.Exit(INTERRUPTED)
 
 
-def _write_report(path: Path, result, prep: tabular.Preprocessing, metrics: dict, X: np.ndarray, y: np.ndarray,
-                  t: tabular.Table, n_tr: int, n_va: int) -> None:
-    """The HTML report of the run, on all rows (X, y as the network sees them) with the metrics computed here."""
+def _write_report(path: Path, result, prep: tabular.Preprocessing, parts: dict, X: np.ndarray, y: np.ndarray,
+                  t: tabular.Table) -> None:
+    """The HTML report of the run: the columns in their own units, and each part of the data (encoded rows
+    ``parts``: name -> (X, y)) as true and predicted targets in the target's units."""
     from ..seeing import report  # noqa: PLC0415  (matplotlib is imported only when a report is asked for)
 
-    flat = {f"{split} {k}": v for split, m in metrics.items() for k, v in m.items()
-            if k in ("accuracy", "rmse", "mae", "r2")}
-    summary = {"data": t.source, "rows": t.n_rows, "training rows": n_tr, "validation rows": n_va,
+    net = result.network
+    splits = {name: _metrics.true_and_predicted(net, prep, Xp, yp) for name, (Xp, yp) in parts.items()}
+    summary = {"data": t.source, "rows": t.n_rows, **{f"{name} rows": len(Xp) for name, (Xp, _) in parts.items()},
                "target": prep.target, "task": prep.task}
     if prep.task == tabular.REGRESSION:
-        summary["target scaling"] = f"(y − {prep.target_mean:.4g}) / {prep.target_std:.4g}"
+        summary["target scaling"] = f"(y − {metric_fns.number(prep.target_mean)}) / {metric_fns.number(prep.target_std)}"
     report.write_report(path, result, X, y, feature_names=prep.input_names, task=prep.task,
-                        class_names=prep.classes, metrics=flat, title=f"neuronet train {t.source}",
-                        data_summary=summary)
+                        class_names=prep.classes, title=f"neuronet train {t.source}", data_summary=summary,
+                        columns=_metrics.columns_in_units(prep, t), splits=splits, target_name=prep.target)
 
 
 class _Progress:

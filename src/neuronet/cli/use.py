@@ -12,6 +12,7 @@ import typer
 from ..io import tabular
 from ..errors import DataError
 from ._app import (app, _fail, _handled, _out)
+from ..model.metrics import number
 from . import _metrics
 from .train import _num, _shape  # noqa: F401
 
@@ -143,19 +144,15 @@ def _print_model(model, net, counts, prep) -> None:
             con.print(f"task: classification of {prep.target!r} into {len(prep.classes)} classes: "
                       f"{', '.join(prep.classes)} (loss {prep.loss})")
         else:
-            con.print(f"task: regression of {prep.target!r} (mean {prep.target_mean:.4g}, std {prep.target_std:.4g}; "
-                      f"loss {prep.loss})")
-        table = Table(title=f"{len(prep.features)} input columns -> {prep.n_inputs} inputs", title_justify="left")
+            con.print(f"task: regression of {prep.target!r} (trained on (y − {number(prep.target_mean)}) / "
+                      f"{number(prep.target_std)}; loss {prep.loss})")
+        table = Table(title=f"{len(prep.columns)} input columns -> {prep.n_inputs} inputs", title_justify="left")
         table.add_column("column")
         table.add_column("kind")
         table.add_column("preprocessing")
         for f in prep.features:
-            if f["kind"] == "numeric":
-                table.add_row(f["name"], "numeric", f"(x − {f['mean']:.4g}) / {f['std']:.4g}")
-            else:
-                cats = f["categories"]
-                shown = ", ".join(cats[:8]) + (f", … ({len(cats)} in all)" if len(cats) > 8 else "")
-                table.add_row(f["name"], "text", f"one-hot: {shown}")
+            table.add_row(f["name"], {"numeric": "numeric", "categorical": "text"}.get(f["kind"], "left out"),
+                          _treatment(f))
         con.print(table)
     tr = info.get("training")
     if isinstance(tr, dict):
@@ -167,6 +164,25 @@ def _print_model(model, net, counts, prep) -> None:
         for name, m in metrics.items():
             if isinstance(m, dict) and "rows" in m:
                 con.print(f"{name} ({m['rows']:,} rows): {_metrics.line(m)}")
+
+
+def _treatment(f: dict) -> str:
+    """What the preprocessing does to one column, in a line."""
+    if f["kind"] == "numeric":
+        text = f"(x − {number(f['mean'])}) / {number(f['std'])}"
+        if f.get("parse"):
+            from ..io.columns import style_text  # noqa: PLC0415
+
+            text = f"read with {style_text(f['parse'])}; " + text
+        if f.get("indicator"):
+            text += f"; missing: {number(f['median'])} (the median) and an input '{f['name']} (missing)'"
+        return text
+    if f["kind"] == "categorical":
+        cats = list(f["categories"])
+        shown = ", ".join(cats[:8]) + (f", … ({len(cats)} in all)" if len(cats) > 8 else "")
+        extra = ["(missing)"] * bool(f.get("missing")) + ["(other)"] * bool(f.get("other"))
+        return f"one-hot: {shown}" + (f"; {', '.join(extra)}" if extra else "")
+    return f.get("reason", "not an input")
 
 
 def _ids(ids: list[int]) -> str:
