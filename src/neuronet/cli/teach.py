@@ -66,7 +66,7 @@ def explain(
         print(json.dumps(e.to_dict(), default=_jsonable))
         return
     if model is not None:
-        label = f"; target {prep.target} = {one.columns[prep.target][0]}" if y is not None else ""
+        label = f"; target {prep.target} = {one.columns[prep.target].cell(0)}" if y is not None else ""
         print(f"{t.where(row)}, preprocessed as {model} stores it{label}; inputs x = "
               f"({', '.join(prep.input_names)})\n")
     print(e.text(width=max(_out().width, 60)))
