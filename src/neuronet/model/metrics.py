@@ -142,7 +142,8 @@ def summary(m: dict) -> str:
         if m.get("balanced_accuracy") is not None:
             text += f", balanced accuracy {share(m['balanced_accuracy'])}"
         return text
-    r2 = "–" if m.get("r2") is None else f"{m['r2']:.4f}"
+    r2 = m.get("r2")
+    r2 = "–" if r2 is None or not math.isfinite(r2) else f"{r2:.4f}"        # NaN: a model file of version 1
     return f"RMSE {number(m['rmse'])}, MAE {number(m['mae'])}, R² {r2}"
 
 
