@@ -180,6 +180,13 @@ def _cli_predictions(model, data) -> list[str]:
     return [row[0] for row in list(csv.reader(io.StringIO(_cli("predict", str(model), str(data)))))[1:]]
 
 
+def _agrees_with_predict(session, model, data) -> None:
+    """onnxruntime on the raw columns: the labels `neuronet predict` writes, its probabilities to 1e-4."""
+    label, proba = session.run(None, _feeds(session, data))
+    assert label.tolist() == _cli_predictions(model, data)
+    np.testing.assert_allclose(proba, nn.load_model(model).predict_proba(data), rtol=1e-4, atol=1e-6)
+
+
 def _train_and_export(tmp_path, data, target, *extra):
     model, out = tmp_path / "model.json", tmp_path / "model.onnx"
     _cli("train", str(data), "--target", target, "--engine", "matrix", "--restarts", "2", "--out", str(model),
@@ -198,9 +205,7 @@ def test_whole_model_iris_agrees_with_predict(ort, tmp_path):
     assert [i.name for i in s.get_inputs()] == ds.feature_names
     assert all(i.shape[1] == 1 and i.type == "tensor(float)" for i in s.get_inputs())
     assert [o.name for o in s.get_outputs()] == ["label", "probabilities"]
-    label, proba = s.run(None, _feeds(s, data))
-    assert label.tolist() == _cli_predictions(model, data)
-    np.testing.assert_allclose(proba, nn.load_model(model).predict_proba(data), rtol=1e-4, atol=1e-6)
+    _agrees_with_predict(s, model, data)
 
 
 def test_whole_model_text_columns_and_missing_cells(ort, tmp_path):
@@ -226,9 +231,7 @@ def test_whole_model_text_columns_and_missing_cells(ort, tmp_path):
                                                        "shape": "tensor(string)"}
     new = [[r[0], r[1], r[2]] for r in rows[:60]] + [["95.5", "purple", "s99"], ["", "", ""]]   # unseen, empty
     new_data = _write(tmp_path / "new.csv", ["size", "colour", "shape"], new)
-    label_onnx, proba = s.run(None, _feeds(s, new_data))
-    assert label_onnx.tolist() == _cli_predictions(model, new_data)
-    np.testing.assert_allclose(proba, nn.load_model(model).predict_proba(new_data), rtol=1e-4, atol=1e-6)
+    _agrees_with_predict(s, model, new_data)
 
 
 def test_whole_model_regression_in_the_targets_units(ort, tmp_path):
