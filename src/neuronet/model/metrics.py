@@ -188,8 +188,8 @@ def fingerprint(X: np.ndarray, y: np.ndarray | None = None) -> dict:
     """A compact record of the training rows, stored in the model file, for :func:`overlap`.
 
     Up to 16,384 rows every row's hash is kept (32 bits each); for more, the rows whose hash
-    falls in a fixed 1/k of the hash space (k a power of two), so that the record stays
-    under 16,384 hashes and any file's rows can be tested against the same sample.
+    falls in a fixed 1/k of the hash space (k the smallest power of two with rows / k ≤ 16,384,
+    so about that many hashes), and any file's rows can be tested against the same sample.
     """
     h = np.unique(row_hashes(X, y))
     k = 1
