@@ -116,7 +116,11 @@ def show(
     if draw is not None:
         from ..seeing import draw as drawing  # noqa: PLC0415
 
-        drawing.draw(net, draw)
+        names = {}
+        if prep is not None:     # inputs and outputs labelled with the columns and classes they stand for
+            names = {**dict(zip(net.inputs, prep.input_names)),
+                     **dict(zip(net.outputs, prep.classes if prep.classes else [prep.target]))}
+        drawing.draw(net, draw, names=names)
         if not as_json:
             _out().print(f"drew {draw}")
 
