@@ -12,7 +12,7 @@ import pytest
 from neuronet import DataError, ModelFileError
 from neuronet.io.columns import Column, MISSING, NUMBER, plain_number, written_number
 from neuronet.io.preprocess import Preprocessing
-from neuronet.io.table import Table, read_csv
+from neuronet.io.tabular import Table, read_csv
 
 
 def table(text: str, name: str = "t.csv") -> Table:
@@ -56,10 +56,10 @@ def test_numeric_missing_cells_get_the_training_median_and_an_indicator():
 
 def test_missing_error_policy_lists_the_cells():
     t = table("x,y\n1,p\n,q\n3,p\nNA,q\n")
-    with pytest.raises(DataError, match=r"column 'x': 2 cells are empty or missing: line 3 '', line 5 ''.*--missing"):
+    with pytest.raises(DataError, match=r"column 'x': 2 cells are empty or missing: line 3, line 5\. .*--missing"):
         Preprocessing.fit(t, "y", missing="error")
     p = Preprocessing.fit(table("x,y\n1,p\n2,q\n"), "y", missing="error")
-    with pytest.raises(DataError, match="line 2 ''"):
+    with pytest.raises(DataError, match="1 cell is empty or missing: line 2[.]"):
         round_trip(p).transform(table("x,y\n,p\n"))
     with pytest.raises(DataError, match=r"target column 'y': 1 cell is empty or missing: line 3"):
         Preprocessing.fit(table("x,y\n1,p\n2,\n3,q\n"), "y")

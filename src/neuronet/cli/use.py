@@ -11,7 +11,7 @@ import typer
 
 from ..io import tabular
 from ..errors import DataError
-from ._app import (app, _fail, _handled, _out)
+from ._app import (app, _fail, _handled, _names, _out)
 from ..model.metrics import number
 from . import _metrics
 from .train import _num, _shape  # noqa: F401
@@ -37,10 +37,14 @@ def predict(
                                help="A CSV file, '-' for standard input, or a built-in data set name."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the CSV here instead of to stdout."),
     proba: bool = typer.Option(False, "--proba", help="Also give the probability of each class."),
+    keep: Optional[str] = typer.Option(None, "--keep", metavar="COLS",
+                                       help="Columns of DATA to copy into the output as they are written (an id, "
+                                            "to join the predictions back), comma separated."),
 ) -> None:
-    """Predict every row of DATA: a CSV with the predicted label (or value), and class probabilities with --proba.
+    """Predict every row of DATA: a CSV with predicted_<target> (and probability_<class> with --proba).
 
     DATA needs the columns the model was trained on (others, such as the target, are ignored).
+    Missing cells are imputed as in training; a line on stderr says what was written and where.
     """
     if out is not None:
         tabular.check_writable(out, "predictions")
@@ -51,13 +55,46 @@ def predict(
     if proba and prep.loss not in ("cross_entropy", "binary_cross_entropy"):
         raise DataError(f"--proba needs a model trained with cross_entropy; {model} was trained with {prep.loss}, "
                         "whose outputs are not probabilities.")
-    t = tabular.open_data(data)
-    pred, p = m.outputs(t)
-    text = tabular.predictions_csv(prep, pred, p if proba else None)
+    kept = _names(keep)
+    t = tabular.open_data(data, keep_text=kept)
+    for name in kept:
+        t.column(name)
+    counts: dict = {}
+    pred, p = m.outputs(t, counts)
+    header, rows = tabular.prediction_rows(prep, pred, p if proba else None, {k: t.text(k) for k in kept})
+    text = tabular.csv_text(header, rows)
+    for line in _filled_lines(prep, counts):
+        print(line, file=sys.stderr)
     if out is not None:
         tabular.write_text(out, text)
     else:
         sys.stdout.write(text)
+        sys.stdout.flush()
+    where = str(out) if out is not None else "standard output"
+    print(f"wrote {len(rows):,} predictions of {prep.target!r} to {where}: columns {', '.join(header)}",
+          file=sys.stderr)
+
+
+def _filled_lines(prep, counts: dict) -> list[str]:
+    """What predict filled in: imputed cells and categories the training rows lacked, one line per column."""
+    feats = {f["name"]: f for f in prep.features}
+    out = []
+    for name, c in counts.items():
+        if c.get("missing"):
+            f = feats[name]
+            how = (f"the training median {f['median']:.6g}" if f["kind"] == "numeric" else
+                   "the category '(missing)'" if f["missing"] else "no category")
+            out.append(f"note: column {name!r}: {c['missing']:,} missing cells imputed with {how}")
+        if c.get("unseen"):
+            first = ", ".join(f"{at} {text!r}" for at, text in c["first"])
+            out.append(f"note: column {name!r}: {c['unseen']:,} cells hold a category the model was not trained on "
+                       f"({first}); they get no category")
+    return [_visible(s) for s in out]
+
+
+def _visible(s: str) -> str:
+    """Control characters from data shown as escapes, never sent to the terminal raw."""
+    return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii") for ch in s)
 
 
 @app.command()

@@ -107,6 +107,10 @@ class Column:
     def __len__(self) -> int:
         return len(self.codes)
 
+    def __getitem__(self, b: int) -> str:
+        """Row b's cell as text ('' when missing)."""
+        return self.cell(int(b))
+
     @classmethod
     def from_cells(cls, cells: Iterable[Any]) -> "Column":
         """A column from Python values: str cells are read as from a file; numbers are numbers;
@@ -172,6 +176,39 @@ class Column:
         if k == MISSING:
             return ""
         return self.texts[k] if k >= 0 else _number_text(float(self.values[b]))
+
+    def counts(self) -> dict[str, int]:
+        """How many filled cells hold each label (numbers as in :meth:`labels`)."""
+        out: dict[str, int] = {}
+        is_text = self.codes >= 0
+        if is_text.any():
+            c = np.bincount(self.codes[is_text], minlength=len(self.texts))
+            for k in np.flatnonzero(c).tolist():
+                out[self.texts[k]] = int(c[k])
+        is_num = self.codes == NUMBER
+        if is_num.any():
+            u, c = np.unique(self.values[is_num], return_counts=True)
+            for v, n in zip(u.tolist(), c.tolist()):
+                label = _number_text(v)
+                out[label] = out.get(label, 0) + n
+        return out
+
+    def lookup(self, index: dict[str, int], unknown: int = -1, missing: int = -1) -> np.ndarray:
+        """Each cell's ``index[label]`` (B,) int64: ``unknown`` for labels not in it, ``missing`` for missing cells.
+
+        Vectorized: each distinct text and each distinct number is looked up once.
+        """
+        out = np.full(len(self), missing, dtype=np.int64)
+        is_text = self.codes >= 0
+        if is_text.any():
+            of_text = np.array([index.get(s, unknown) for s in self.texts] or [unknown], dtype=np.int64)
+            out[is_text] = of_text[self.codes[is_text]]
+        is_num = self.codes == NUMBER
+        if is_num.any():
+            u, inv = np.unique(self.values[is_num], return_inverse=True)
+            of_num = np.array([index.get(_number_text(v), unknown) for v in u.tolist()], dtype=np.int64)
+            out[is_num] = of_num[inv.ravel()]
+        return out
 
     def labels(self) -> list[str | None]:
         """Every cell as a category label (numbers canonical: '1.0' and '1' are '1'); None when missing."""

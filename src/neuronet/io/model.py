@@ -75,14 +75,15 @@ class Model:
         return f"<neuronet Model {self.name}: {what} from {len(self.columns)} columns>"
 
     # -- predicting ---------------------------------------------------------------------------------
-    def outputs(self, rows) -> tuple[Any, np.ndarray | None]:
+    def outputs(self, rows, counts: dict | None = None) -> tuple[Any, np.ndarray | None]:
         """(predicted labels or values, class probabilities (B, C) or None) for every row.
 
         This is what ``neuronet predict`` writes: labels as the class names, values in the
-        target's own units, probabilities when the model's loss gives them.
+        target's own units, probabilities when the model's loss gives them. ``counts``, when
+        given, receives what the preprocessing filled in (missing cells, unseen categories).
         """
         t = as_table(rows)
-        return tabular.predict(self.network, self.preprocessing, t)
+        return tabular.predict(self.network, self.preprocessing, t, counts)
 
     def predict(self, rows) -> np.ndarray:
         """The prediction for every row: class names (object array) or values in the target's units (float64).

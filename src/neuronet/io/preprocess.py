@@ -43,7 +43,7 @@ from typing import Iterable
 import numpy as np
 
 from ..errors import DataError, ModelFileError
-from .columns import MISSING, NUMBER, Column, plain_number, style_text, written_number
+from .columns import MISSING, Column, canonical, plain_number, style_text, written_number
 from .table import Table
 
 CLASSIFICATION = "classification"
@@ -75,7 +75,8 @@ def _cells_text(t: Table, name: str, rows: np.ndarray, what: tuple[str, str]) ->
     """'3 cells are not numbers: line 5 'abc', line 9 'x', …' for the rows ``rows`` of column ``name``;
     ``what`` is the phrase for one cell and for several: ("not a number", "not numbers")."""
     col = t.columns[name]
-    shown = ", ".join(f"{t.at(int(b))} {col.cell(int(b))!r}" for b in rows[:SHOWN])
+    shown = ", ".join(t.at(int(b)) + (f" {col.cell(int(b))!r}" if col.codes[b] != MISSING else "")
+                      for b in rows[:SHOWN])
     more = f", and {len(rows) - SHOWN} more" if len(rows) > SHOWN else ""
     n = len(rows)
     return f"{n} cell{'s are' if n > 1 else ' is'} {what[n > 1]}: {shown}{more}"
@@ -192,8 +193,7 @@ class Preprocessing:
                             + "; ".join(f"{f['name']!r} {f['reason']}" for f in prep.features) + ".")
         _guard_allocation(t, prep)
         if task == CLASSIFICATION:
-            labels = t.columns[target].labels()
-            classes = sorted(set(labels), key=_label_key)
+            classes = sorted(t.columns[target].counts(), key=_label_key)
             if len(classes) < 2:
                 raise DataError(f"The target column {target!r} of {t.source} has only one class ({classes[0]!r}); "
                                 "classification needs at least two. Check the target column, or use --task "
@@ -320,14 +320,13 @@ class Preprocessing:
     def encode_target(self, t: Table) -> np.ndarray:
         """What the network is trained on: class indices (B,) int64, or the standardized target (B,)."""
         if self.task == CLASSIFICATION:
-            index = {c: k for k, c in enumerate(self.classes)}
-            labels = self.true_labels(t)
-            y = np.empty(len(labels), dtype=np.int64)
-            for b, lab in enumerate(labels):
-                if lab not in index:
-                    raise DataError(f"{t.where(b, self.target)}: unknown class {lab!r}; the model knows "
-                                    f"{', '.join(repr(c) for c in self.classes)}.")
-                y[b] = index[lab]
+            _no_missing_target(t, self.target)
+            col = t.columns[self.target]
+            y = col.lookup({c: k for k, c in enumerate(self.classes)})                     # (B,)
+            if (y < 0).any():
+                b = int(np.flatnonzero(y < 0)[0])
+                raise DataError(f"{t.where(b, self.target)}: unknown class {canonical(col.cell(b))!r}; the model "
+                                f"knows {', '.join(repr(c) for c in self.classes)}.")
             return y
         return (self.true_values(t) * 0.5 - self.target_mean * 0.5) / (self.target_std * 0.5)
 
@@ -459,11 +458,7 @@ def _fit_column(t: Table, name: str, categorical: bool, use: bool, max_categorie
             return {"name": name, "kind": "numeric", "mean": mean, "std": std if std > 0 else 1.0,
                     "median": float(np.median(v)), "indicator": n_missing > 0, "parse": style,
                     "n_missing": n_missing}
-    labels = col.labels()
-    counts: dict[str, int] = {}
-    for lab in labels:
-        if lab is not None:
-            counts[lab] = counts.get(lab, 0) + 1
+    counts = col.counts()
     distinct = len(counts)
     if not use and filled >= min(ID_MIN_ROWS, 11) and (distinct == filled or (
             filled >= ID_MIN_ROWS and distinct >= ID_SHARE * filled)):
@@ -490,23 +485,8 @@ def _integer_identifier(name: str, v: np.ndarray, n_rows: int) -> bool:
 def _category_index(col: Column, f: dict) -> np.ndarray:
     """Each row's input index within the column's one-hot block (B,): -1 where none applies (all zeros)."""
     cats = f["categories"]
-    index = {c: k for k, c in enumerate(cats)}
     unknown = len(cats) + f["missing"] if f["other"] else -1
-    out = np.full(len(col), -1, dtype=np.int64)
-    is_text = col.codes >= 0
-    if is_text.any():
-        of_text = np.array([index.get(s, unknown) for s in col.texts], dtype=np.int64)
-        out[is_text] = of_text[col.codes[is_text]]
-    is_num = col.codes == NUMBER
-    if is_num.any():
-        from .columns import canonical  # noqa: PLC0415
-
-        u, inv = np.unique(col.values[is_num], return_inverse=True)
-        of_num = np.array([index.get(canonical(float(x)), unknown) for x in u], dtype=np.int64)
-        out[is_num] = of_num[inv.ravel()]
-    if f["missing"]:
-        out[col.codes == MISSING] = len(cats)
-    return out
+    return col.lookup({c: k for k, c in enumerate(cats)}, unknown, len(cats) if f["missing"] else -1)
 
 
 def _count_unseen(t: Table, name: str, f: dict, index: np.ndarray, counts: dict) -> None:

@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import csv
 import difflib
-import io
 import os
 import stat
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping, TextIO
@@ -53,6 +51,8 @@ class Table:
         The target column to use when none is named (built-in data sets).
     size_bytes : int
         The data's own size (the file's bytes, else 8 bytes a cell): the allocation guard's yardstick.
+    raw : dict
+        Column name -> its cells exactly as written, for the columns asked for with ``keep_text``.
     """
 
     source: str
@@ -61,6 +61,7 @@ class Table:
     tasks: dict[str, str] = field(default_factory=dict)
     default_target: str | None = None
     size_bytes: int = 0
+    raw: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self):
         self.columns = {k: (v if isinstance(v, Column) else Column.from_cells(v)) for k, v in self.columns.items()}
@@ -116,52 +117,17 @@ class Table:
         cols = {k: v.take(index) for k, v in self.columns.items()}
         lines = None if self.lines is None else self.lines[index]
         size = int(self.size_bytes * len(index) / max(self.n_rows, 1))
-        return Table(self.source, cols, lines, dict(self.tasks), self.default_target, size)
+        raw = {k: [v[i] for i in index.tolist()] for k, v in self.raw.items()}
+        return Table(self.source, cols, lines, dict(self.tasks), self.default_target, size, raw)
+
+    def text(self, name: str) -> list[str]:
+        """Column ``name``'s cells as text: as written when read with ``keep_text``, else as labels."""
+        if name in self.raw:
+            return self.raw[name]
+        return ["" if v is None else v for v in self.column(name).labels()]
 
 
-# -- reading ---------------------------------------------------------------------------------
-def read_csv(source: str | os.PathLike | TextIO, name: str | None = None) -> Table:
-    """Read a CSV file with a header row into a :class:`Table`.
-
-    Parameters
-    ----------
-    source : path or file object
-        The file; ``-`` reads standard input. Text is UTF-8 (a byte-order mark is skipped).
-    name : str, optional
-        How to call the file in messages (default: the path, or ``<stdin>``).
-
-    Raises
-    ------
-    DataError
-        For a path that is not a regular file, bytes that are not UTF-8, an empty file, a
-        header without data rows, a row with the wrong number of fields, an unclosed quote,
-        an over-long field or line, or a duplicated column name.
-    """
-    if isinstance(source, (str, os.PathLike)) and str(source) == "-":
-        return read_csv(sys.stdin, name or "<stdin>")
-    if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        name = name or str(path)
-        size = regular_file(path, name)
-        with open(path, "rb") as fh:
-            data = fh.read()
-        return _read(io.StringIO(decode(data, name), newline=""), name, size)
-    name = name or getattr(source, "name", None) or "<data>"
-    if not isinstance(name, str):
-        name = "<data>"
-    raw = getattr(source, "buffer", None)
-    if raw is not None:                            # a text stream over bytes (stdin): decode it like a file
-        data = _read_bounded(raw, name)
-        return _read(io.StringIO(decode(data, name), newline=""), name, len(data))
-    try:
-        text = source.read()
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start}). Send UTF-8 text.") from None
-    if isinstance(text, bytes):
-        text = decode(text, name)
-    return _read(io.StringIO(text, newline=""), name, len(text))
-
-
+# -- reading (the csv module over a text stream; files by path: neuronet.io.fastcsv) --------------
 def regular_file(path: Path, name: str) -> int:
     """The size of the regular file at ``path``; anything else (missing, folder, FIFO, device) is a DataError."""
     try:
@@ -179,11 +145,6 @@ def regular_file(path: Path, name: str) -> int:
         raise DataError(f"{name} is {what}, not a regular file. Give a CSV file, or '-' to read standard input "
                         f"(e.g. `... - < {name}`).")
     return int(st.st_size)
-
-
-def _read_bounded(raw, name: str) -> bytes:
-    """All of a byte stream; bounded only by memory, like a file (lines are bounded when parsed)."""
-    return raw.read()
 
 
 def decode(data: bytes, name: str) -> str:
@@ -216,25 +177,39 @@ class _Lines:
 
 
 def unclosed_quote(lines: list[str]) -> int | None:
-    """The index of the line (in ``lines``) where a quote opens that is never closed, or None."""
-    inside, opened = False, None
-    for k, s in enumerate(lines):
-        for ch in s:
+    """The index of the line (in ``lines``) where a quoted field opens that is never closed, or None.
+
+    As the csv module reads: a quote opens a quoted field only at the start of a field; inside
+    one, a doubled quote is a quote character; elsewhere a quote is an ordinary character.
+    """
+    text = "".join(lines)
+    inside, at_start, opened, k, n = False, True, None, 0, len(text)
+    line_of = np.cumsum([len(s) for s in lines])
+    while k < n:
+        ch = text[k]
+        if inside:
             if ch == '"':
-                inside = not inside
-                if inside:
-                    opened = k
-    return opened if inside else None
+                if k + 1 < n and text[k + 1] == '"':
+                    k += 1
+                else:
+                    inside = False
+        elif ch == '"' and at_start:
+            inside, opened = True, k
+        at_start = not inside and ch in ",\r\n"
+        k += 1
+    return int(np.searchsorted(line_of, opened, side="right")) if inside else None
 
 
-def _read(fh: TextIO, name: str, size: int) -> Table:
-    """The csv module's reader over bounded lines, converted to columns CHUNK_ROWS rows at a time."""
+def read_stream(fh: TextIO, name: str, size: int, keep_text=()) -> Table:
+    """A table from a text stream: the csv module's reader over bounded lines, converted to columns
+    CHUNK_ROWS rows at a time."""
     src = _Lines(fh, name)
     reader = csv.reader(src)
     header: list[str] | None = None
     header_line = 0
     pending: list[list[str]] = []
     chunks: list[list[Column]] = []
+    raw: list[list[str]] = []
     lines: list[int] = []
     start = 1
     try:
@@ -258,16 +233,14 @@ def _read(fh: TextIO, name: str, size: int) -> Table:
                                 "contain commas.")
             pending.append(row)
             lines.append(start)
+            raw.append(row) if keep_text else None
             if len(pending) == CHUNK_ROWS:
                 chunks.append(_to_columns(pending, len(header)))
                 pending = []
     except csv.Error as exc:
         start = src.line - len(src.record) + 1
         if "field larger than field limit" in str(exc):
-            opened = unclosed_quote(src.record)
-            why = (f"; a quote opens on line {start + opened} and is never closed" if opened is not None else "")
-            raise DataError(f"{name}, line {start}: a field longer than {MAX_FIELD:,} characters{why}. Close the "
-                            "quote, or shorten the field.") from None
+            raise DataError(too_long(name, start)) from None
         raise DataError(f"{name}, line {src.line}: not valid CSV ({exc}).") from None
     if header is None:
         raise DataError(f"{name} is empty: expected a header row naming the columns, then one row per example.")
@@ -277,7 +250,13 @@ def _read(fh: TextIO, name: str, size: int) -> Table:
         raise DataError(f"{name} has a header (line {header_line}) but no data rows.")
     names = column_names(header, name, header_line)
     columns = {h: Column.concat([c[k] for c in chunks]) for k, h in enumerate(names)}
-    return Table(name, columns, np.asarray(lines, dtype=np.int64), size_bytes=max(size, 1))
+    kept = {h: [r[k] for r in raw] for k, h in enumerate(names) if h in set(keep_text)}
+    return Table(name, columns, np.asarray(lines, dtype=np.int64), size_bytes=max(size, 1), raw=kept)
+
+
+def too_long(name: str, line: int) -> str:
+    return (f"{name}, line {line}: a field longer than {MAX_FIELD:,} characters starts here. Check for a quote that "
+            "is never closed, or shorten the field.")
 
 
 def _to_columns(rows: list[list[str]], n: int) -> list[Column]:
@@ -310,25 +289,3 @@ def from_dataset(ds) -> Table:
     else:
         cols[ds.target_name] = Column.from_cells(ds.y.astype(np.float64).copy())
     return Table(f"{ds.name} (built-in)", cols, None, {ds.target_name: ds.task}, ds.target_name)
-
-
-def open_data(spec: str, stdin: TextIO | None = None) -> Table:
-    """DATA as the command line takes it: a CSV path, ``-`` for standard input, or a built-in data set name.
-
-    A file that exists wins over a data set of the same name. Generated data sets are
-    loaded with seed 0, so that a name always means the same rows.
-    """
-    from . import datasets  # noqa: PLC0415 (datasets imports scikit-learn lazily)
-
-    if spec == "-":
-        return read_csv(stdin if stdin is not None else sys.stdin, "<stdin>")
-    path = Path(spec)
-    if os.path.lexists(path):
-        return read_csv(path)
-    key = spec.strip().lower().replace("-", "_")
-    if key in datasets.names():
-        return from_dataset(datasets.load(key, seed=0))
-    close = difflib.get_close_matches(key, datasets.names(), n=1)
-    hint = f" Did you mean the data set {close[0]!r}?" if close else ""
-    raise DataError(f"{spec!r} is neither a file nor a built-in data set.{hint} Give the path of a CSV file, "
-                    f"'-' for standard input, or one of: {', '.join(datasets.names())}.")

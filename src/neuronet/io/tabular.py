@@ -2,8 +2,9 @@
 
 The pieces live in their own modules and are re-exported here (``nn.tabular`` is this module):
 
-* :mod:`neuronet.io.table`: :class:`Table`, :func:`read_csv`, :func:`open_data` (files, standard
-  input, built-in data sets, Python columns), strict about the file;
+* :mod:`neuronet.io.reading`: :func:`read_csv`, :func:`open_data` (files by path through the fast
+  reader :mod:`neuronet.io.fastcsv`, standard input, built-in data sets);
+* :mod:`neuronet.io.table`: :class:`Table` (also from Python columns), strict about the file;
 * :mod:`neuronet.io.columns`: what a cell is (a number, a missing cell, a text; numbers as people write them);
 * :mod:`neuronet.io.preprocess`: :class:`Preprocessing`, fitted on the training rows only, stored in the
   model file, applied identically when predicting.
@@ -30,7 +31,8 @@ from ..model.metrics import regression as regression_metrics  # noqa: F401
 from .columns import Column, canonical, is_missing, plain_number, written_number  # noqa: F401
 from .preprocess import (CLASSIFICATION, MAX_CATEGORIES, MAX_INFERRED_CLASSES, REGRESSION, TASKS,  # noqa: F401
                          Preprocessing, _label_key, infer_task, target_present, task_reason)
-from .table import MAX_FIELD, MAX_LINE, Table, from_dataset, open_data, read_csv  # noqa: F401
+from .reading import open_data, read_csv  # noqa: F401
+from .table import MAX_FIELD, MAX_LINE, Table, from_dataset  # noqa: F401
 
 
 # -- splitting, predicting ---------------------------------------------------------------------
@@ -57,9 +59,13 @@ def split(n: int, fraction: float, seed: int | None = 0, y: np.ndarray | None = 
     return tr, va
 
 
-def predict(net, prep: Preprocessing, t: Table) -> tuple[list[str] | np.ndarray, np.ndarray | None]:
-    """Predicted labels (or values) for every row of ``t``, and class probabilities when the loss gives them."""
-    X = prep.transform(t)
+def predict(net, prep: Preprocessing, t: Table, counts: dict | None = None
+            ) -> tuple[list[str] | np.ndarray, np.ndarray | None]:
+    """Predicted labels (or values) for every row of ``t``, and class probabilities when the loss gives them.
+
+    ``counts`` receives what the preprocessing filled in (see :meth:`Preprocessing.transform`).
+    """
+    X = prep.transform(t, counts)
     return prep.decode(net.forward(X))
 
 
@@ -91,16 +97,34 @@ def write_text(path: str | os.PathLike, text: str) -> None:
     write_atomic(path, text.encode("utf-8"))
 
 
-def predictions_csv(prep: Preprocessing, pred, proba: np.ndarray | None = None) -> str:
-    """Predictions as CSV text: a column named after the target, then ``proba_<class>`` columns."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    header = [prep.target] + ([f"proba_{c}" for c in prep.classes] if proba is not None else [])
-    w.writerow(header)
+def prediction_rows(prep: Preprocessing, pred, proba: np.ndarray | None = None,
+                    keep: dict[str, list[str]] | None = None) -> tuple[list[str], list[list[str]]]:
+    """The predictions as a header and rows of text: the ``keep`` columns as written, ``predicted_<target>``,
+    then ``probability_<class>`` for each class when ``proba`` is given."""
+    keep = keep or {}
+    header = list(keep) + [f"predicted_{prep.target}"]
+    if proba is not None:
+        header += [f"probability_{c}" for c in prep.classes]
+    kept = list(keep.values())
+    rows = []
     for b in range(len(pred)):
         v = pred[b]
-        row = [v if isinstance(v, str) else format(float(v), ".10g")]
+        row = [k[b] for k in kept] + [v if isinstance(v, str) else format(float(v), ".10g")]
         if proba is not None:
             row += [format(float(p), ".6g") for p in proba[b]]
-        w.writerow(row)
+        rows.append(row)
+    return header, rows
+
+
+def csv_text(header: list[str], rows: list[list[str]]) -> str:
+    """Rows as CSV text (quoted where needed, "\\n" line ends)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
     return buf.getvalue()
+
+
+def predictions_csv(prep: Preprocessing, pred, proba: np.ndarray | None = None) -> str:
+    """Predictions as CSV text: ``predicted_<target>``, then ``probability_<class>`` columns."""
+    return csv_text(*prediction_rows(prep, pred, proba))
