@@ -254,6 +254,8 @@ def _write_report(path: Path, result, prep: tabular.Preprocessing, parts: dict, 
                "target": prep.target, "task": prep.task}
     if prep.task == tabular.REGRESSION:
         summary["target scaling"] = f"(y − {metric_fns.number(prep.target_mean)}) / {metric_fns.number(prep.target_std)}"
+    for k, note in enumerate(prep.notes(), start=1):                            # left-out columns, top-k, …
+        summary[f"note {k}"] = note
     X = np.vstack([Xp for Xp, _ in parts.values()])                             # every row, as the network sees it
     y = np.concatenate([yp for _, yp in parts.values()])
     report.write_report(path, result, X, y, feature_names=prep.input_names, task=prep.task,

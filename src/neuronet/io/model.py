@@ -120,30 +120,19 @@ class Model:
         t = as_table(rows)
         prep = self.preprocessing
         t.column(prep.target, "target column")
-        pred, _ = tabular.predict(self.network, prep, t)
+        X = prep.transform(t)                                                    # (B, n_in), once for both
+        pred, _ = prep.decode(self.network.forward(X))
         if prep.task == tabular.CLASSIFICATION:
-            m = metrics.classification(prep.true_labels(t), pred, prep.classes)
+            true = prep.true_labels(t)
+            m = metrics.classification(true, pred, prep.classes)
+            index = {c: k for k, c in enumerate(prep.classes)}
+            y = np.array([index.get(lab, -1) for lab in true], dtype=np.float64)    # -1: a class it never saw
         else:
             m = metrics.regression(prep.true_values(t), pred)
-        m["training_rows"] = self.training_rows(t)
-        return m
-
-    def training_rows(self, rows) -> dict | None:
-        """``{"rows", "exact"}``: how many of ``rows`` are among the training rows (None when unknown)."""
-        fp = self.network.info.get("training_rows")
-        if not isinstance(fp, dict):
-            return None
-        t = as_table(rows)
-        prep = self.preprocessing
-        if prep.target not in t.columns:
-            return None
-        X = prep.transform(t)
-        if prep.task == tabular.CLASSIFICATION:
-            index = {c: k for k, c in enumerate(prep.classes)}
-            y = np.array([index.get(lab, -1) for lab in prep.true_labels(t)], dtype=np.float64)
-        else:
             y = prep.encode_target(t)
-        return metrics.overlap(fp, X, y)
+        fp = self.network.info.get("training_rows")
+        m["training_rows"] = metrics.overlap(fp, X, y) if isinstance(fp, dict) else None
+        return m
 
 
 def load_model(path: str | os.PathLike) -> Model:
