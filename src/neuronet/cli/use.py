@@ -113,7 +113,10 @@ def evaluate(
         raise DataError(f"{t.source} has no target column {prep.target!r}, so there is nothing to compare the "
                         f"predictions with. Its columns are: {', '.join(t.names)}. (Use neuronet predict for "
                         "rows without a target.)")
-    m = model_.evaluate(t)
+    counts: dict = {}
+    m = model_.evaluate(t, counts)
+    for line in _filled_lines(prep, counts):
+        print(line, file=sys.stderr)
     if as_json:
         print(json.dumps({"task": prep.task, "target": prep.target, **m}))
         return

@@ -110,17 +110,18 @@ class Model:
         return proba
 
     # -- scoring ----------------------------------------------------------------------------------
-    def evaluate(self, rows) -> dict:
+    def evaluate(self, rows, counts: dict | None = None) -> dict:
         """Metrics on rows that hold the target column (:mod:`neuronet.model.metrics`), in the target's units.
 
         Classification: accuracy, balanced accuracy, per-class precision, recall and F1, the
         confusion matrix; regression: RMSE, MAE, R². ``training_rows`` says how many of the
-        rows the model was trained on (``None`` when the model file does not know).
+        rows the model was trained on (``None`` when the model file does not know). ``counts`` as
+        in :meth:`outputs`.
         """
         t = as_table(rows)
         prep = self.preprocessing
         t.column(prep.target, "target column")
-        X = prep.transform(t)                                                    # (B, n_in), once for both
+        X = prep.transform(t, counts)                                            # (B, n_in), once for both
         pred, _ = prep.decode(self.network.forward(X))
         if prep.task == tabular.CLASSIFICATION:
             true = prep.true_labels(t)
