@@ -256,3 +256,15 @@ def test_whole_model_regression_in_the_targets_units(ort, tmp_path):
     assert "the network alone" in text
     s = ort.InferenceSession(str(tmp_path / "net.onnx"), providers=["CPUExecutionProvider"])
     assert [i.name for i in s.get_inputs()] == ["x"] and [o.name for o in s.get_outputs()] == ["y"]
+
+
+def test_whole_model_refuses_a_column_named_like_an_output(ort, tmp_path):
+    from neuronet.io.onnx import model_to_onnx
+    from neuronet.io.table import Table
+    from neuronet.io.tabular import Preprocessing
+
+    t = Table.from_mapping({"label": [1.0, 2.0, 3.0, 4.0], "y": ["a", "b", "a", "b"]})
+    prep = Preprocessing.fit(t, "y")
+    net = nn.mlp([prep.n_inputs, 2], seed=0)
+    with pytest.raises(ModelFileError, match="input column 'label' has the name of an output"):
+        model_to_onnx(net, prep)

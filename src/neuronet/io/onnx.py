@@ -205,6 +205,11 @@ def model_to_onnx(net: "Network", prep) -> Any:
     cols = [f for f in prep.features if f["kind"] != "dropped"]
     classify = prep.task == "classification"
     outputs = ["label", "probabilities"] if classify else ["prediction"]
+    clash = [f["name"] for f in cols if f["name"] in outputs]
+    if clash:
+        raise ModelFileError(f"Cannot export the whole model to ONNX: the input column {clash[0]!r} has the name of "
+                             "an output of the exported model. Rename the column and train again, or export the "
+                             "bare network with --network-only.")
     b.used |= {f["name"] for f in cols} | set(outputs)
 
     inputs, parts = [], []
