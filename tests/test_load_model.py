@@ -94,3 +94,25 @@ def test_mistakes_are_clear(iris_model, tmp_path):
     nn.mlp([2, 1], seed=0).save(bare)
     with pytest.raises(ModelFileError, match="no preprocessing record"):
         nn.load_model(bare)
+
+
+def test_regression_in_the_targets_units_exactly_as_predict_writes_them(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 120
+    frame = pd.DataFrame({"area": rng.uniform(40, 200, n).round(1), "hood": rng.choice(["n", "s", ""], n)})
+    frame["price"] = (2_000 * frame["area"] + (frame["hood"] == "n") * 50_000 + rng.normal(0, 5e3, n)).round()
+    frame.loc[::7, "area"] = np.nan                                                # missing cells: imputed
+    frame.to_csv(tmp_path / "h.csv", index=False)
+    r = invoke("train", str(tmp_path / "h.csv"), "--target", "price", "--epochs", "30", "--restarts", "2",
+               "--engine", "matrix", "--out", str(tmp_path / "h.json"), "-q")
+    assert r.exit_code == 0, r.output
+    model = nn.load_model(tmp_path / "h.json")
+    r = invoke("predict", str(tmp_path / "h.json"), str(tmp_path / "h.csv"))
+    assert r.exit_code == 0, r.output
+    cli = [row["predicted_price"] for row in rows_of(r.stdout)]
+    for rows in (frame, tmp_path / "h.csv", {c: frame[c].tolist() for c in ("area", "hood")}):
+        got = model.predict(rows)
+        assert got.dtype == np.float64 and [format(v, ".10g") for v in got] == cli
+    assert model.predict(frame).mean() > 10_000                                    # the target's own units
+    with pytest.raises(DataError, match="predict_proba\\(\\) needs a classification model"):
+        model.predict_proba(frame)
