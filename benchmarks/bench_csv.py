@@ -39,7 +39,7 @@ CHILD = {
     """,
     "neuronet": """
         from neuronet.io.preprocess import Preprocessing
-        from neuronet.io.table import read_csv
+        from neuronet.io.reading import read_csv
         read_csv(WARM)                                     # numba's cached kernels are loaded, not timed
         t = time.perf_counter()
         table = read_csv(PATH)
@@ -82,8 +82,8 @@ def run(who: str, path: str, warm: str) -> dict:
 
 
 def baseline() -> int:
-    """Peak memory of a Python that has imported what each contender imports, before reading anything."""
-    code = ("import resource, numpy, numba, pandas; import neuronet.io.fastcsv; "
+    """Peak memory of a Python that has imported what the neuronet contender imports, before reading anything."""
+    code = ("import resource; from neuronet.io.preprocess import Preprocessing; import neuronet.io.fastcsv; "
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)")
     return int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
 

@@ -254,6 +254,14 @@ def _classify(buf, starts, ends, flags, rows, col, values, kinds, lo, hi, na_byt
                 break
 
 
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _classify_all(buf, starts, ends, flags, rows, values, kinds, lo, hi, na_bytes, na_len, pow10):
+    """``_classify`` for every column, the columns shared among numba's threads: (ncols, rows) results."""
+    for col in numba.prange(values.shape[0]):
+        _classify(buf, starts, ends, flags, rows, col, values[col], kinds[col], lo[col], hi[col], na_bytes, na_len,
+                  pow10)
+
+
 @numba.njit(cache=True, nogil=True)
 def _factorize(buf, lo, hi, which, codes):
     """Equal byte strings buf[lo:hi] (for the rows ``which``) get equal codes 0, 1, …; returns the first row
@@ -300,13 +308,10 @@ def _field_text(buf: np.ndarray, s: int, e: int, flag: int) -> str:
     return raw
 
 
-def _column_chunk(buf, starts, ends, flags, rows: int, col: int, keep: bool) -> tuple[Column, list[str] | None]:
-    """One block's cells of column ``col`` as a Column (and as written, when ``keep``)."""
-    values = np.full(rows, np.nan)
-    kinds = np.empty(rows, dtype=np.int8)
-    lo = np.empty(rows, dtype=np.int64)
-    hi = np.empty(rows, dtype=np.int64)
-    _classify(buf, starts, ends, flags, rows, col, values, kinds, lo, hi, _NA_BYTES, _NA_LEN, _POW10)
+def _column_chunk(buf, starts, ends, flags, values, kinds, lo, hi, rows: int, col: int, keep: bool
+                  ) -> tuple[Column, list[str] | None]:
+    """One block's cells of column ``col`` as a Column (and as written, when ``keep``), from ``_classify``'s
+    results for that column: values, kinds and stripped bounds lo, hi (rows,)."""
     codes = np.full(rows, NUMBER, dtype=np.int32)
     codes[kinds == _MISS] = MISSING
     for r in np.flatnonzero(kinds == _SLOW).tolist():
@@ -404,7 +409,13 @@ def read_path(path: Path, name: str, size: int, keep_text=()) -> Table:
             _check(code, err_line, err_value, name, ncols)
             if rows:
                 _check_text(buf, pos, new_pos, name, line)
-                pieces = [_column_chunk(buf, starts, ends, flags, rows, k, keep[k]) for k in range(ncols)]
+                values = np.full((ncols, rows), np.nan)                # (ncols, rows): column by column
+                kinds = np.empty((ncols, rows), dtype=np.int8)
+                lo = np.empty((ncols, rows), dtype=np.int64)
+                hi = np.empty((ncols, rows), dtype=np.int64)
+                _classify_all(buf, starts, ends, flags, rows, values, kinds, lo, hi, _NA_BYTES, _NA_LEN, _POW10)
+                pieces = [_column_chunk(buf, starts, ends, flags, values[k], kinds[k], lo[k], hi[k], rows, k, keep[k])
+                          for k in range(ncols)]
                 chunks.append([p[0] for p in pieces])
                 raws.append([p[1] for p in pieces])
                 lines.append(rowline[:rows].copy())
