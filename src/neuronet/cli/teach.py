@@ -12,7 +12,7 @@ import typer
 
 from ..io import tabular
 from ..errors import DataError
-from ._app import (app, _handled, _out, _positive)
+from ._app import (app, _handled, _out, _positive, safe)
 
 
 @app.command()
@@ -90,8 +90,8 @@ def explain(
         return
     if header:
         width = max(_out().width, 60)
-        print(textwrap.fill(header, width, break_on_hyphens=False) + "\n")
-    print(e.text(width=max(_out().width, 60)))
+        print(safe(textwrap.fill(header, width, break_on_hyphens=False), newlines=True) + "\n")
+    print(safe(e.text(width=max(_out().width, 60)), newlines=True))
 
 
 def _examples(xs: List[str], ys: Optional[List[str]], net) -> tuple[np.ndarray, Optional[np.ndarray]]:

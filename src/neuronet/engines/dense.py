@@ -75,11 +75,50 @@ def _layout(M, it):
     return _blas.TRANS, max(1, s1 if cols > 1 else rows)
 
 
+# Routes to BLAS (``blas`` below; the comparison in benchmarks/bench_blas.py chooses one).
+NP_DOT, NUMPY_BLAS, SCIPY_BLAS = 0, 1, 2
+_N, _T = 78, 84                                           # 'N' and 'T', Fortran BLAS's transpose flags
+
+
 @njit(**JIT)
-def _gemm(A, B, C, alpha, beta):
-    """C = α·A·B + β·C in NumPy's BLAS. A and B may be transposed views (Aᵀ, Wᵀ) of arrays with
-    contiguous rows, as every array here is (C-ordered data, reshaped ranges of flat buffers); C has
-    contiguous rows. A product into one column or one row is a gemv."""
+def _f_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, scratch):
+    """Row-major C = α·op(A)·op(B) + β·C through SciPy's (column-major) gemm, as Cᵀ = op(B)ᵀ·op(A)ᵀ.
+    a, b, c: addresses; scratch: (int32[6], dtype[2], uint8[2]) for the arguments passed by address."""
+    iw, fw, cw = scratch
+    cw[0] = _N if tb == _blas.NO_TRANS else _T
+    cw[1] = _N if ta == _blas.NO_TRANS else _T
+    iw[0], iw[1], iw[2], iw[3], iw[4], iw[5] = n, m, k, ldb, lda, ldc
+    fw[0], fw[1] = alpha, beta
+    ci, ii, fi = cw.ctypes.data, iw.ctypes.data, fw.ctypes.data
+    i4, fs = np.uintp(4), np.uintp(fw.itemsize)
+    if fw.itemsize == 4:
+        _blas.f_sgemm(ci, ci + np.uintp(1), ii, ii + i4, ii + 2 * i4, fi, b, ii + 3 * i4, a, ii + 4 * i4, fi + fs, c,
+                      ii + 5 * i4)
+    else:
+        _blas.f_dgemm(ci, ci + np.uintp(1), ii, ii + i4, ii + 2 * i4, fi, b, ii + 3 * i4, a, ii + 4 * i4, fi + fs, c,
+                      ii + 5 * i4)
+
+
+@njit(**JIT)
+def _f_gemv(t, rows, cols, alpha, a, lda, x, incx, beta, y, incy, scratch):
+    """Row-major y = α·op(M)·x + β·y through SciPy's (column-major) gemv: M read as its transpose."""
+    iw, fw, cw = scratch
+    cw[0] = _T if t == _blas.NO_TRANS else _N
+    iw[0], iw[1], iw[2], iw[3], iw[4] = cols, rows, lda, incx, incy
+    fw[0], fw[1] = alpha, beta
+    ci, ii, fi = cw.ctypes.data, iw.ctypes.data, fw.ctypes.data
+    i4, fs = np.uintp(4), np.uintp(fw.itemsize)
+    if fw.itemsize == 4:
+        _blas.f_sgemv(ci, ii, ii + i4, fi, a, ii + 2 * i4, x, ii + 3 * i4, fi + fs, y, ii + 4 * i4)
+    else:
+        _blas.f_dgemv(ci, ii, ii + i4, fi, a, ii + 2 * i4, x, ii + 3 * i4, fi + fs, y, ii + 4 * i4)
+
+
+@njit(**JIT)
+def _gemm(A, B, C, alpha, beta, route, scratch):
+    """C = α·A·B + β·C in BLAS (``route``: NUMPY_BLAS or SCIPY_BLAS). A and B may be transposed views (Aᵀ, Wᵀ)
+    of arrays with contiguous rows, as every array here is (C-ordered data, reshaped ranges of flat
+    buffers); C has contiguous rows. A product into one column or one row is a gemv."""
     it = C.itemsize
     m, n = C.shape
     k = A.shape[1]
@@ -94,7 +133,9 @@ def _gemm(A, B, C, alpha, beta):
             t = _blas.TRANS if b_t == _blas.NO_TRANS else _blas.NO_TRANS
             rows, cols, ld = (k, n, ldb) if b_t == _blas.NO_TRANS else (n, k, ldb)
         incx, incy = max(1, incx // it), max(1, incy // it)
-        if it == 4:
+        if route == SCIPY_BLAS:
+            _f_gemv(t, rows, cols, alpha, M.ctypes.data, ld, x.ctypes.data, incx, beta, y.ctypes.data, incy, scratch)
+        elif it == 4:
             _blas.sgemv(_blas.ROW_MAJOR, t, rows, cols, alpha, M.ctypes.data, ld, x.ctypes.data, incx, beta,
                         y.ctypes.data, incy)
         else:
@@ -102,7 +143,9 @@ def _gemm(A, B, C, alpha, beta):
                         y.ctypes.data, incy)
         return
     ldc = max(1, C.strides[0] // it)
-    if it == 4:
+    if route == SCIPY_BLAS:
+        _f_gemm(a_t, b_t, m, n, k, alpha, A.ctypes.data, lda, B.ctypes.data, ldb, beta, C.ctypes.data, ldc, scratch)
+    elif it == 4:
         _blas.sgemm(_blas.ROW_MAJOR, a_t, b_t, m, n, k, alpha, A.ctypes.data, lda, B.ctypes.data, ldb, beta,
                     C.ctypes.data, ldc)
     else:
@@ -111,12 +154,12 @@ def _gemm(A, B, C, alpha, beta):
 
 
 @njit(**INLINE)
-def _product(A, B, C, blas):
-    """C = A @ B (A or B may be a transposed view): loops, NumPy's gemm or numba's np.dot."""
+def _product(A, B, C, blas, scratch):
+    """C = A @ B (A or B may be a transposed view): loops, BLAS (route ``blas``) or numba's np.dot."""
     if C.shape[0] * C.shape[1] * A.shape[1] <= _LOOP_WORK:
         _mm(A, B, C)
-    elif blas:
-        _gemm(A, B, C, 1.0, 0.0)
+    elif blas != NP_DOT:
+        _gemm(A, B, C, 1.0, 0.0, blas, scratch)
     else:
         np.dot(A, B, C)
 
@@ -240,6 +283,53 @@ def _state(s, r, lo, hi):
     return s[r, lo:hi]
 
 
+@njit(**INLINE)
+def _forward_levels(a_prev, w, zbuf, abuf, nb, rows, layers, K, blas, scratch):
+    """The forward pass of nb ≤ rows examples a_prev (nb, n_in) through the levels of one restart's
+    weights w: Z_t = A_{t−1} @ W_t + b_t, A_t = f_t(Z_t), level t's Z and A at offset rows·(n_1+…+n_{t−1}) of
+    zbuf and abuf (A is Z itself for the IN_PLACE activations). Returns the output level's A."""
+    off = 0
+    for t in range(layers.shape[0]):
+        wo, bo, n_s, n_t, code = layers[t, 0], layers[t, 1], layers[t, 2], layers[t, 3], layers[t, 4]
+        W = w[wo:wo + n_s * n_t].reshape(n_s, n_t)
+        Z = zbuf[off * rows:off * rows + nb * n_t].reshape(nb, n_t)
+        _product(a_prev, W, Z, blas, scratch)
+        if in_place(code):
+            _bias_activation_in_place(Z, w[bo:bo + n_t], code, K)
+            a_prev = Z
+        else:
+            A = abuf[off * rows:off * rows + nb * n_t].reshape(nb, n_t)
+            _bias_and_activation(Z, A, w[bo:bo + n_t], code, K)
+            a_prev = A
+        off += n_t
+    return a_prev
+
+
+@njit(**JIT)
+def run_forward(theta, X, layers, K, blas, rows, yhat):
+    """ŷ of every restart r of theta (R, P) for every row of X (N, n_in), into yhat (R, N, n_out): the
+    forward pass of run_epochs, ``rows`` rows at a time (its work arrays are rows × the levels' widths)."""
+    R = theta.shape[0]
+    N, n_in = X.shape
+    width = 0
+    for t in range(layers.shape[0]):
+        width += layers[t, N_T]
+    dt = theta.dtype
+    zbuf, abuf = np.empty(rows * width, dt), np.empty(rows * width, dt)
+    scratch = (np.zeros(6, np.int32), np.zeros(2, dt), np.zeros(2, np.uint8))   # SciPy's BLAS's arguments
+    flat = X.reshape(-1)
+    n_out = yhat.shape[2]
+    for r in range(R):
+        w = theta[r]
+        for start in range(0, N, rows):
+            nb = min(rows, N - start)
+            a = _forward_levels(flat[start * n_in:(start + nb) * n_in].reshape(nb, n_in), w, zbuf, abuf, nb, rows,
+                                layers, K, blas, scratch)
+            for i in range(nb):
+                for k in range(n_out):
+                    yhat[r, start + i, k] = a[i, k]
+
+
 @njit(**JIT)
 def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, layers, loss_code, opt, K, hp64,
                out, blas):
@@ -264,6 +354,7 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
     grad = np.zeros(theta.shape[1], dt)
     tmp = np.zeros(1, dt)                                                  # rounds a float64 into the dtype
     out_slot = np.arange(Y.shape[1])
+    scratch = (np.zeros(6, np.int32), np.zeros(2, dt), np.zeros(2, np.uint8))   # SciPy's BLAS's arguments
     for r in range(R):
         w = theta[r]
         for ep in range(n_epochs):
@@ -280,24 +371,10 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
                         row = perm[ep * N + start + i]
                         for c in range(n_in):
                             a_prev[i, c] = X[row, c]
-                # -- forward: Z_t = A_{t-1} @ W_t + b_t, A_t = f_t(Z_t)
-                off = 0
-                for t in range(L):
-                    wo, bo, n_s, n_t, code = layers[t, 0], layers[t, 1], layers[t, 2], layers[t, 3], layers[t, 4]
-                    W = w[wo:wo + n_s * n_t].reshape(n_s, n_t)
-                    Z = zbuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
-                    _product(a_prev, W, Z, blas)
-                    if in_place(code):
-                        _bias_activation_in_place(Z, w[bo:bo + n_t], code, K)
-                        a_prev = Z
-                    else:
-                        A = abuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
-                        _bias_and_activation(Z, A, w[bo:bo + n_t], code, K)
-                        a_prev = A
-                    off += n_t
+                a_prev = _forward_levels(a_prev, w, zbuf, abuf, nb, batch_size, layers, K, blas, scratch)
                 # -- the loss and ∂L/∂ŷ of the batch mean, into the output level's δ buffer
                 n_t = layers[L - 1, N_T]
-                off -= n_t
+                off = width - n_t
                 D = dbuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
                 total += _batch_loss(loss_code, a_prev, Y, perm, ep * N + start, full, D, K, out_slot, tmp)
                 # the update's step size (and Adam's bias corrections)
@@ -331,7 +408,7 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
                             _outer_delta_and_bias_gradient(Dp, D, W, Zp, a_in, grad[bo_p:bo_p + n_s], code_p, K)
                             have_delta = True
                         else:
-                            _product(D, W.T, Dp, blas)
+                            _product(D, W.T, Dp, blas, scratch)
                     elif full:
                         a_in = X
                     else:
@@ -340,10 +417,10 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
                     if blas and opt == SGD and nb * n_s * n_t > _LOOP_WORK:
                         # θ ← θ − η·g with the product accumulating into W_t (gemm, β = 1): no gradient
                         # array, no pass over it; then the rule updates the bias alone
-                        _gemm(a_in.T, D, W, -eta, 1.0)
+                        _gemm(a_in.T, D, W, -eta, 1.0, blas, scratch)
                         lo = bo
                     else:
-                        _product(a_in.T, D, grad[wo:wo + n_s * n_t].reshape(n_s, n_t), blas)
+                        _product(a_in.T, D, grad[wo:wo + n_s * n_t].reshape(n_s, n_t), blas, scratch)
                     kernels.update(opt, w[lo:bo + n_t], grad[lo:bo + n_t], _state(s1, r, lo, bo + n_t),
                             _state(s2, r, lo, bo + n_t), eta, a, inv_c2, K)
                     off = off_prev
