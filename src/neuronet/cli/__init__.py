@@ -1,4 +1,4 @@
-"""The command line: ``neuronet train | predict | evaluate | show | export | explain | demo | data``.
+"""The command line: ``neuronet train | predict | evaluate | show | export | explain | demo | data | playground``.
 
 A thin layer over the library: each command parses its arguments, calls
 :mod:`neuronet.io.tabular` (CSV files and preprocessing), :func:`neuronet.train` and the model
@@ -23,6 +23,8 @@ from . import train  # noqa: F401  isort: skip
 from . import use  # noqa: F401  isort: skip
 from . import teach  # noqa: F401  isort: skip
 from . import data  # noqa: F401  isort: skip
+from . import sweep  # noqa: F401  isort: skip
+from . import playground  # noqa: F401  isort: skip
 from ._app import app, parse_hidden, parse_schedule  # noqa: F401
 
 __all__ = ["app", "main"]

@@ -48,8 +48,10 @@ class Rules:
         """
         K = chunk.shape[1]
         epoch = run.epoch - K                       # the chunk covers epochs epoch … run.epoch − 1
-        limit = DIVERGENCE_FACTOR * np.maximum(run.start_loss[idx], 1e-2)
-        bad_k = ~np.isfinite(chunk) | (chunk > limit[:, None])
+        high = chunk > DIVERGENCE_FACTOR * 1e-2     # under this no starting loss makes a loss diverged, so
+        if high.any():                              # the starting loss (a forward pass) is computed only here
+            high = chunk > (DIVERGENCE_FACTOR * np.maximum(run.starting_loss()[idx], 1e-2))[:, None]
+        bad_k = ~np.isfinite(chunk) | high
         first_bad = np.where(bad_k.any(axis=1), bad_k.argmax(axis=1), K)
         run.history[idx, epoch:run.epoch] = np.where(np.arange(K) <= first_bad[:, None], chunk, np.nan)
         run.epochs_run[idx] += np.minimum(first_bad + 1, K)

@@ -38,11 +38,11 @@ from typing import Any, Callable
 import numpy as np
 
 from .._atomic import NotRegularFileError, target
-from .._memory import require
 from ..engines import make_engine
 from ..errors import CheckpointWarning, DataError, TrainingError
 from ..model.network import Network
-from . import checkpoint as checkpoint_file, options
+from . import checkpoint as checkpoint_file
+from . import options
 from .bookkeeping import DIVERGENCE_FACTOR, Rules
 from .options import Plan
 from .progress import _Progress
@@ -55,7 +55,7 @@ MAX_CHUNK_ROWS = 1 << 20  # … and at most this many rows of shuffled order hel
 
 def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", step_size=0.1,
           epochs: int = 100, batch_size: int | None = 1, restarts: int = 1, seed: int | None = None, *,
-          schedule="constant", momentum: float = 0.0, nesterov: bool = False,
+          schedule="auto", momentum: float = 0.0, nesterov: bool = False,
           optimizer_options: dict | None = None, init: str = "auto", init_scale: float = 1.0,
           validation_data: tuple | None = None, validation_fraction: float | None = None,
           early_stopping: bool = False, tol: float = 1e-4, patience: int = 10,
@@ -81,8 +81,9 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
     first_restart : int    number the restarts first_restart … first_restart+R−1 (a chunk of a larger run,
                            as ``neuronet.distributed`` cuts it): restart 0 is ``net`` itself, every other one
                            starts from its own stream, so any cut of a run gives the same restarts
-    schedule : str|dict    step-size schedule (see ``neuronet.schedules``), e.g. 'inverse_time' or
-                           {'name': 'inverse_time', 'decay': 0.01}
+    schedule : str|dict    step-size schedule (see ``neuronet.schedules``): 'auto' (decreasing for plain
+                           SGD on batches smaller than the data, else constant), 'inverse_time',
+                           {'name': 'inverse_time', 'decay': 0.01}…
     validation_data / validation_fraction : select the best restart (and stop early) on held-out data
     early_stopping : bool  stop a restart when the monitored loss (validation if any, else training)
                            has not improved by ``tol`` for ``patience`` epochs, and restore its best weights
@@ -109,7 +110,6 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
                            init_scale=init_scale, validation_data=validation_data,
                            validation_fraction=validation_fraction, early_stopping=early_stopping, tol=tol,
                            patience=patience, target_loss=target_loss, shuffle=shuffle, first_restart=first_restart)
-    _check_memory(plan)
     if resume is not None and optimizer_state is not None:
         raise DataError("Give either resume (a checkpoint holds the optimizer state) or optimizer_state, not both.")
     saver = _Checkpoints(checkpoint, options.positive_int("checkpoint_every", checkpoint_every))
@@ -202,7 +202,7 @@ def _info(run: RunState, epochs: int, alive: int) -> dict:
 
 def _best_of(plan: Plan, eng, run: RunState, early_stopping: bool, seconds: float) -> TrainResult:
     """Every restart's returned weights (its best ones with early stopping), their losses, and the best."""
-    theta, R = run.theta, plan.restarts
+    theta = run.theta
     diverged = np.array([s == "diverged" for s in run.status])
     if early_stopping:
         has_best = np.isfinite(run.best_mon)
@@ -211,17 +211,6 @@ def _best_of(plan: Plan, eng, run: RunState, early_stopping: bool, seconds: floa
     final = _losses(eng, theta, ok, plan.X, plan.Y)
     val_final = None if plan.Xv is None else _losses(eng, theta, ok, plan.Xv, plan.Yv)
     key = val_final if val_final is not None else final
-    if not np.isfinite(key).any():
-        sizes = np.unique(run.eta0)
-        told = (f"with step_size={sizes[0]:g}" + (f"…{sizes[-1]:g}" if len(sizes) > 1 else "")
-                + f" and optimizer {plan.opt.name!r}")
-        why = (f"Every restart diverged (the loss became non-finite or grew over {DIVERGENCE_FACTOR:g}× its "
-               "starting value) ")
-        raise TrainingError(why + told + f". Try a smaller step size (e.g. {sizes[0] / 10:g}), or standardize "
-                            "the inputs.",
-                            cli=why + told.replace("step_size=", "--step-size ") + ". Try a smaller --step-size "
-                                f"(e.g. {sizes[0] / 10:g}) or another --optimizer (the inputs are standardized "
-                                "already).")
     best = int(np.argmin(key))
     net = plan.net
     best_net = net._with_theta(theta[best])
@@ -232,7 +221,28 @@ def _best_of(plan: Plan, eng, run: RunState, early_stopping: bool, seconds: floa
                                               "final_loss": _finite_or_none(final[best]),
                                               **({"final_val_loss": _finite_or_none(val_final[best])}
                                                  if val_final is not None else {})}}
+    if not np.isfinite(key).any():
+        error = all_diverged_error(run.eta0, plan.opt.name)
+        error.result = result      # the record of every restart, for whoever wants to see how each diverged
+        raise error
     return result
+
+
+def all_diverged_error(eta0: np.ndarray, optimizer: str) -> TrainingError:
+    """What to say when every restart diverged with the step sizes ``eta0`` (also said for a run cut into
+    chunks, by ``neuronet.distributed``), in the library's words and the command line's."""
+    sizes = np.unique(eta0)
+    told = (f"with step_size={sizes[0]:g}" + (f"…{sizes[-1]:g}" if len(sizes) > 1 else "")
+            + f" and optimizer {optimizer!r}")
+    why = (f"Every restart diverged (the loss became non-finite or grew over {DIVERGENCE_FACTOR:g}× its "
+           "starting value) ")
+    return TrainingError(why + told + f". Try a smaller step size (e.g. {sizes[0] / 10:g}), or standardize "
+                         "the inputs.",
+                         cli=why + told.replace("step_size=", "--step-size ") + ". Try a smaller --step-size "
+                             f"(e.g. {sizes[0] / 10:g}) or another --optimizer (the inputs are standardized "
+                             "already).")
+
+
 
 
 def _losses(eng, theta: np.ndarray, ok: np.ndarray, X, Y) -> np.ndarray:
@@ -248,24 +258,6 @@ def _finite_or_none(v: float) -> float | None:
     """A metric that is undefined (inf, NaN) is recorded as absent (null), never as a number it is not."""
     v = float(v)
     return v if np.isfinite(v) else None
-
-
-def _check_memory(plan: Plan) -> None:
-    """Refuse in one line a run whose arrays would not fit in memory, before allocating any of them.
-
-    Per restart: the weights θ, the starting, best and working copies, the optimizer's arrays (twice:
-    stored and working) and about two arrays of gradient and update in the engine; the history (twice
-    with validation); the activations and deltas of one batch.
-    """
-    S, item, R = plan.net.structure, plan.net.dtype.itemsize, plan.restarts
-    n_state = len(plan.opt.init_state(1, 1, plan.net.dtype.type))
-    per_restart = (6 + 2 * n_state) * S.P * item
-    history = plan.epochs * 8 * (2 if plan.Xv is not None else 1)
-    batch = 3 * plan.batch_size * len(S.neurons) * item
-    need = R * (per_restart + history + batch)
-    require(need, "Training", "the restarts, the epochs or the network's size",
-            f"{R:,} restarts × ({S.P:,} parameters × {6 + 2 * n_state} arrays of {item} bytes, a history of "
-            f"{plan.epochs:,} epochs, a batch of {plan.batch_size:,} rows)")
 
 
 class _Checkpoints:

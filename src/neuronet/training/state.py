@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -26,7 +27,8 @@ class RunState:
     best_mon : (R,)                      best monitored loss so far (validation if any, else training)
     since : (R,) int                     epochs since the monitored loss last improved by ``tol``
     epochs_run : (R,) int                epochs each restart ran
-    start_loss : (R,)                    loss of the starting weights, the scale for divergence
+    start_loss : (R,) or None            loss of the starting weights, the scale for divergence; None until
+                                         first needed (``starting_loss``: a forward pass over all the data)
     eta0 : (R,)                          η₀ per restart
     status : list[str]                   'ran_out' while running, then 'converged', 'stopped_early', 'diverged'
     t, epoch : int                       updates done (the schedule's clock), epochs done
@@ -50,6 +52,14 @@ class RunState:
     epoch: int
     rng: np.random.Generator
     config: dict
+    loss_of: Callable[[np.ndarray], np.ndarray] | None = None    # (R, P) weights -> (R,) loss on the data
+
+    def starting_loss(self) -> np.ndarray:
+        """start_loss, computed from ``initial`` when first asked for (most runs never need it: only a loss
+        over DIVERGENCE_FACTOR·1e-2 can have diverged, and only a checkpoint stores it)."""
+        if self.start_loss is None:
+            self.start_loss = self.loss_of(self.initial)
+        return self.start_loss
 
     @classmethod
     def fresh(cls, plan: Plan, start_loss, first_restart: int, init: str, init_scale: float) -> "RunState":
@@ -67,9 +77,9 @@ class RunState:
         return cls(theta=theta, initial=theta.copy(), best_theta=theta.copy(), opt_state=opt_state,
                    history=np.full((R, E), np.nan), val_history=np.full((R, E), np.nan) if plan.Xv is not None else None,
                    best_mon=np.full(R, np.inf), since=np.zeros(R, dtype=np.int64),
-                   epochs_run=np.zeros(R, dtype=np.int64), start_loss=start_loss(theta), eta0=plan.eta0,
+                   epochs_run=np.zeros(R, dtype=np.int64), start_loss=None, eta0=plan.eta0,
                    status=["ran_out"] * R, t=0, epoch=0, rng=np.random.default_rng(plan.shuffle_seq),
-                   config=plan.config)
+                   config=plan.config, loss_of=start_loss)
 
     @classmethod
     def load(cls, path, plan: Plan) -> "RunState":
@@ -92,7 +102,7 @@ class RunState:
         """Write the whole state atomically (OSError propagates; the caller decides what a failure means)."""
         arrays = {"theta": self.theta, "initial": self.initial, "history": self.history,
                   "best_theta": self.best_theta, "best_mon": self.best_mon, "since": self.since,
-                  "epochs_run": self.epochs_run, "start_loss": self.start_loss, "eta0": self.eta0,
+                  "epochs_run": self.epochs_run, "start_loss": self.starting_loss(), "eta0": self.eta0,
                   **{"state_" + k: v for k, v in self.opt_state.items()}}
         if self.val_history is not None:
             arrays["val_history"] = self.val_history
