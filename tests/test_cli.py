@@ -110,8 +110,10 @@ def test_classification_train_predict_evaluate(work, clf_model):
     for word in ("rank", "restart", "train loss", "val loss", "epochs", "status", "ran_out", "validation",
                  "accuracy", "classification into 2 classes", "saved clf.json"):
         assert word in out, (word, out)
-    table = [[c.strip() for c in line.split("│")[1:-1]] for line in out.splitlines() if line.startswith("│")]
+    restarts, details = out.split("per class", 1)                      # then precision/recall/F1, confusion
+    table = [[c.strip() for c in line.split("│")[1:-1]] for line in restarts.splitlines() if line.startswith("│")]
     assert [row[0] for row in table] == ["1", "2", "3"]                   # rank
+    assert "balanced accuracy" in out and "confusion matrix" in details and "precision" in details
     assert sorted(row[1] for row in table) == ["0", "1", "2"]             # every restart once
     val = [float(row[3]) for row in table]
     assert val == sorted(val)                                           # best (lowest val loss) first
@@ -232,7 +234,7 @@ def test_show_draw_and_export(work, clf_model, tmp_path):
 
     pytest.importorskip("onnx")
     ort = pytest.importorskip("onnxruntime")
-    r = invoke("export", str(clf_model), str(tmp_path / "clf.onnx"))
+    r = invoke("export", str(clf_model), str(tmp_path / "clf.onnx"), "--network-only")
     assert r.exit_code == 0, r.stderr
     net = nn.load(clf_model)
     sess = ort.InferenceSession(str(tmp_path / "clf.onnx"))

@@ -13,7 +13,9 @@ import typer
 from .._atomic import NotRegularFileError, target as write_target
 from ..io import tabular
 from ..errors import DataError, ModelFileError
+from ..model import metrics as metric_fns
 from ..training import checkpoint as checkpoint_file
+from . import _metrics
 from ._app import (app, INTERRUPTED, Task, Engine, Missing, _handled, _out, safe, _activation, _loss, _optimizer, parse_schedule, _schedule, _hidden, parse_hidden, _names, _positive, _command_line)
 
 
@@ -137,9 +139,9 @@ def train(
             bar.close()
 
     best = result.network
-    metrics = {"training": _metrics(best, prep, X_tr, y_tr)}
-    if val is not None:
-        metrics["validation"] = _metrics(best, prep, X_va, y_va)
+    parts = {"training": (X_tr, y_tr), **({"validation": (X_va, y_va)} if val is not None else {})}  # encoded
+    metrics = {name: _metrics.of_encoded(best, prep, Xp, yp) for name, (Xp, yp) in parts.items()}
+    best.info["training_rows"] = metric_fns.fingerprint(X_tr, y_tr)
     best.info.update({"preprocessing": prep.to_dict(), "metrics": metrics, "source": t.source,
                       "data": data if data != "-" else None, "validation_data": validation_data,
                       "task_reason": tabular.task_reason(t, prep.target, prep.task, task.value if task else None),
@@ -147,9 +149,7 @@ def train(
     files.save(best, out)
     n_tr, n_va = len(y_tr), (len(y_va) if val is not None else 0)
     if report is not None:
-        X = X_tr if val is None else np.vstack([X_tr, X_va])
-        y = y_tr if val is None else np.concatenate([y_tr, y_va])
-        _write_report(report, result, prep, metrics, X, y, t, n_tr, n_va)
+        _write_report(report, result, prep, parts, t)
     if not quiet:
         _print_training(result, best, prep, metrics, out, report, t, n_tr, n_va)
 
@@ -241,21 +241,6 @@ def _check_loss(prep: tabular.Preprocessing) -> None:
                         f"{prep.target!r}). Use squared, absolute or huber, or --task classification.")
 
 
-def _metrics(net, prep: tabular.Preprocessing, X: np.ndarray, y: np.ndarray) -> dict:
-    """Metrics of ``net`` on encoded rows (X, y), in the target's own units."""
-    pred, _ = prep.decode(net.forward(X))
-    if prep.task == tabular.CLASSIFICATION:
-        m = tabular.classification_metrics([prep.classes[k] for k in y], pred, prep.classes)
-        return _defined({"rows": m["rows"], "accuracy": m["accuracy"]})
-    return _defined(tabular.regression_metrics(prep.target_mean + prep.target_std * y, pred))
-
-
-def _defined(metrics: dict) -> dict:
-    """Metrics with the undefined ones (R² of a constant target: NaN) as None: stored as null, shown as –,
-    and never a reason not to save a finished training."""
-    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in metrics.items()}
-
-
 def _interrupted(ctx, epoch: int, epochs: int, checkpoint: Optional[Path], every: int) -> None:
     saved = checkpoint_file.epoch_of(checkpoint) if checkpoint is not None else None
     where = f"training interrupted after epoch {max(epoch, saved or 0)} of {epochs}."
@@ -272,20 +257,24 @@ def _interrupted(ctx, epoch: int, epochs: int, checkpoint: Optional[Path], every
     raise typer.Exit(INTERRUPTED)
 
 
-def _write_report(path: Path, result, prep: tabular.Preprocessing, metrics: dict, X: np.ndarray, y: np.ndarray,
-                  t: tabular.Table, n_tr: int, n_va: int) -> None:
-    """The HTML report of the run, on all rows (X, y as the network sees them) with the metrics computed here."""
+def _write_report(path: Path, result, prep: tabular.Preprocessing, parts: dict, t: tabular.Table) -> None:
+    """The HTML report of the run: the columns in their own units, and each part of the data (encoded rows
+    ``parts``: name -> (X, y)) as true and predicted targets in the target's units."""
     from ..seeing import report  # noqa: PLC0415  (matplotlib is imported only when a report is asked for)
 
-    flat = {f"{split} {k}": v for split, m in metrics.items() for k, v in m.items()
-            if k in ("accuracy", "rmse", "mae", "r2") and v is not None}
-    summary = {"data": t.source, "rows": t.n_rows, "training rows": n_tr, "validation rows": n_va,
+    net = result.network
+    splits = {name: _metrics.true_and_predicted(net, prep, Xp, yp) for name, (Xp, yp) in parts.items()}
+    summary = {"data": t.source, "rows": t.n_rows, **{f"{name} rows": len(Xp) for name, (Xp, _) in parts.items()},
                "target": prep.target, "task": prep.task}
     if prep.task == tabular.REGRESSION:
-        summary["target scaling"] = f"(y − {prep.target_mean:.4g}) / {prep.target_std:.4g}"
+        summary["target scaling"] = f"(y − {metric_fns.number(prep.target_mean)}) / {metric_fns.number(prep.target_std)}"
+    for k, note in enumerate(prep.notes(), start=1):                            # left-out columns, top-k, …
+        summary[f"note {k}"] = note
+    X = np.vstack([Xp for Xp, _ in parts.values()])                             # every row, as the network sees it
+    y = np.concatenate([yp for _, yp in parts.values()])
     report.write_report(path, result, X, y, feature_names=prep.input_names, task=prep.task,
-                        class_names=prep.classes, metrics=flat, title=f"neuronet train {t.source}",
-                        data_summary=summary)
+                        class_names=prep.classes, title=f"neuronet train {t.source}", data_summary=summary,
+                        columns=_metrics.columns_in_units(prep, t), splits=splits, target_name=prep.target)
 
 
 class _Progress:
@@ -339,7 +328,8 @@ def _print_training(result, net, prep, metrics, out, report, t, n_tr, n_va) -> N
         table.caption = f"… and {len(order) - 10} more restarts"
     con.print(table)
     for name, m in metrics.items():
-        con.print(f"{name} ({m['rows']} rows): {_metric_text(prep, m)}")
+        con.print(f"{name} ({m['rows']:,} rows): {safe(_metrics.line(m))}")
+    _metrics.print_details(con, metrics.get("validation", metrics["training"]))
     if not has_val:
         con.print("(no validation rows: the metrics are on the training data)")
     con.print(f"saved {safe(out)}" + (f" and {safe(report)}" if report else "")
@@ -348,16 +338,6 @@ def _print_training(result, net, prep, metrics, out, report, t, n_tr, n_va) -> N
 
 def _num(v: float) -> str:
     return f"{v:.4g}" if math.isfinite(v) else "–"
-
-
-def _metric_text(prep: tabular.Preprocessing, m: dict) -> str:
-    def shown(k: str, fmt: str) -> str:
-        v = m.get(k)
-        return format(v, fmt) if isinstance(v, (int, float)) and math.isfinite(v) else "–"   # undefined
-
-    if prep.task == tabular.CLASSIFICATION:
-        return f"accuracy {shown('accuracy', '.4f')}"
-    return f"RMSE {shown('rmse', '.4g')}, MAE {shown('mae', '.4g')}, R² {shown('r2', '.4f')}"
 
 
 def _shape(net) -> str:
