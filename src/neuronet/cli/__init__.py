@@ -23,6 +23,7 @@ from . import train  # noqa: F401  isort: skip
 from . import use  # noqa: F401  isort: skip
 from . import teach  # noqa: F401  isort: skip
 from . import data  # noqa: F401  isort: skip
+from . import sweep  # noqa: F401  isort: skip
 from . import playground  # noqa: F401  isort: skip
 from ._app import app, parse_hidden, parse_schedule  # noqa: F401
 

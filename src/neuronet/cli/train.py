@@ -10,9 +10,11 @@ from typing import Optional
 import numpy as np
 import typer
 
+from .._atomic import NotRegularFileError, target as write_target
 from ..io import tabular
 from ..errors import DataError, ModelFileError
-from ._app import (app, INTERRUPTED, Task, Engine, _handled, _out, _activation, _loss, _optimizer, parse_schedule, _schedule, _hidden, parse_hidden, _names, _positive, _command_line)
+from ..training import checkpoint as checkpoint_file
+from ._app import (app, INTERRUPTED, Task, Engine, _handled, _out, safe, _activation, _loss, _optimizer, parse_schedule, _schedule, _hidden, parse_hidden, _names, _positive, _command_line)
 
 
 @app.command()
@@ -33,9 +35,10 @@ def train(
                                                                   "squared for regression."),
     optimizer: str = typer.Option("adam", callback=_optimizer, help="sgd, momentum, nesterov, adam, rprop."),
     step_size: float = typer.Option(0.01, "--step-size", callback=_positive, help="The step size η₀."),
-    schedule: str = typer.Option("constant", callback=_schedule,
-                                 help="Step-size schedule: constant, inverse_time, power, exponential, step, "
-                                      "cosine; parameters as in 'inverse_time(decay=0.01)'."),
+    schedule: str = typer.Option("auto", callback=_schedule,
+                                 help="Step-size schedule: auto (decreasing for plain sgd on batches, as in the "
+                                      "seed; constant otherwise), constant, inverse_time, power, exponential, "
+                                      "step, cosine; parameters as in 'inverse_time(decay=0.01)'."),
     momentum: float = typer.Option(0.0, min=0.0, max=0.999, help="Momentum μ for sgd."),
     epochs: int = typer.Option(200, min=1, help="Passes over the training rows."),
     batch_size: int = typer.Option(32, "--batch-size", min=0, help="Examples per step; 1 is the seed's "
@@ -57,7 +60,8 @@ def train(
     checkpoint_every: int = typer.Option(10, "--checkpoint-every", min=1),
     resume: Optional[Path] = typer.Option(None, help="Continue from this checkpoint (same command otherwise)."),
     report: Optional[Path] = typer.Option(None, help="Also write an HTML report of the training run."),
-    engine: Engine = typer.Option(Engine.auto, help="auto picks the faster one for this network."),
+    engine: Engine = typer.Option(Engine.auto, help="auto picks the fastest for this run, compiling counted: "
+                                                    "numpy (starts at once), matrix or neuron (compiled)."),
     categorical: Optional[str] = typer.Option(None, help="Columns to one-hot encode even though they hold "
                                                          "numbers (comma separated)."),
     drop: Optional[str] = typer.Option(None, help="Columns to leave out of the inputs (comma separated)."),
@@ -77,12 +81,12 @@ def train(
     # -- every output path is checked before the long part starts --------------------------
     if out.suffix.lower() not in (".json", ".safetensors"):
         raise DataError(f"The model file name must end in .json or .safetensors; received --out {str(out)!r}.")
-    tabular.check_writable(out, "model")
+    _check_output(out, "model", "--out")
     if report is not None:
-        tabular.check_writable(report, "report")
+        _check_output(report, "report", "--report")
     if checkpoint is not None:
-        tabular.check_writable(checkpoint, "checkpoint")
-    if resume is not None and not resume.is_file():
+        _check_output(checkpoint, "checkpoint", "--checkpoint", checkpoint_file.is_checkpoint)
+    if resume is not None and not resume.exists():
         raise ModelFileError(f"Cannot resume: the checkpoint {str(resume)!r} does not exist.")
 
     t = tabular.open_data(data)
@@ -100,7 +104,7 @@ def train(
 
     net = nn.mlp([prep.n_inputs, *sizes, prep.n_outputs], hidden=activation, output="identity", seed=seed)
     bar = _Progress(epochs, restarts) if (not quiet and sys.stderr.isatty()) else None
-    last = {"epoch": 0}
+    last = {"epoch": (checkpoint_file.epoch_of(resume) or 0) if resume is not None else 0}
 
     def on_epoch(info: dict) -> None:
         last["epoch"] = info["epoch"]
@@ -137,6 +141,15 @@ def train(
         _print_training(result, best, prep, metrics, out, report, t, len(tr), len(va))
 
 
+def _check_output(path: Path, what: str, option: str, may_replace=None) -> None:
+    """Refuse, before any long work, an output path that cannot be written or must not be replaced."""
+    tabular.check_writable(path, what)
+    try:
+        write_target(path, may_replace, "neuronet checkpoint" if may_replace else f"{what} file")
+    except NotRegularFileError as exc:
+        raise DataError(f"Cannot write the {what} to {option} {str(path)!r}: {exc.strerror}.") from None
+
+
 def _check_loss(prep: tabular.Preprocessing) -> None:
     from ..model import losses  # noqa: PLC0415
 
@@ -151,20 +164,28 @@ def _metrics(net, prep: tabular.Preprocessing, X: np.ndarray, y: np.ndarray) -> 
     pred, _ = prep.decode(net.forward(X))
     if prep.task == tabular.CLASSIFICATION:
         m = tabular.classification_metrics([prep.classes[k] for k in y], pred, prep.classes)
-        return {"rows": m["rows"], "accuracy": m["accuracy"]}
-    return tabular.regression_metrics(prep.target_mean + prep.target_std * y, pred)
+        return _defined({"rows": m["rows"], "accuracy": m["accuracy"]})
+    return _defined(tabular.regression_metrics(prep.target_mean + prep.target_std * y, pred))
+
+
+def _defined(metrics: dict) -> dict:
+    """Metrics with the undefined ones (R² of a constant target: NaN) as None: stored as null, shown as –,
+    and never a reason not to save a finished training."""
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in metrics.items()}
 
 
 def _interrupted(ctx, epoch: int, epochs: int, checkpoint: Optional[Path], every: int) -> None:
-    where = f"training interrupted after epoch {epoch} of {epochs}."
+    saved = checkpoint_file.epoch_of(checkpoint) if checkpoint is not None else None
+    where = f"training interrupted after epoch {max(epoch, saved or 0)} of {epochs}."
     if checkpoint is None:
         print(f"{where} Nothing was saved; run again with --checkpoint PATH to be able to resume.",
               file=sys.stderr)
-    elif not checkpoint.is_file():
+    elif saved is None:
         print(f"{where} No checkpoint was written yet (one is saved every {every} epochs); start again.",
               file=sys.stderr)
     else:
-        print(f"{where} The last checkpoint, {checkpoint} (saved every {every} epochs), is intact. Resume with:\n"
+        print(f"{where} The last checkpoint, {safe(checkpoint)} (after epoch {saved}; one is saved every {every} "
+              "epochs), is intact. Resume with:\n"
               f"  {_command_line(ctx, resume=checkpoint)}", file=sys.stderr)
     raise typer.Exit(INTERRUPTED)
 
@@ -175,7 +196,7 @@ def _write_report(path: Path, result, prep: tabular.Preprocessing, metrics: dict
     from ..seeing import report  # noqa: PLC0415  (matplotlib is imported only when a report is asked for)
 
     flat = {f"{split} {k}": v for split, m in metrics.items() for k, v in m.items()
-            if k in ("accuracy", "rmse", "mae", "r2")}
+            if k in ("accuracy", "rmse", "mae", "r2") and v is not None}
     summary = {"data": t.source, "rows": t.n_rows, "training rows": n_tr, "validation rows": n_va,
                "target": prep.target, "task": prep.task}
     if prep.task == tabular.REGRESSION:
@@ -217,8 +238,8 @@ def _print_training(result, net, prep, metrics, out, report, t, n_tr, n_va) -> N
     cfg = result.config
     task = (f"classification into {len(prep.classes)} classes" if prep.task == tabular.CLASSIFICATION
             else "regression")
-    con.print(f"data: {t.source}, {t.n_rows} rows; target {prep.target!r}: {task} "
-              f"({net.info['task_reason']})")
+    con.print(f"data: {safe(t.source)}, {t.n_rows} rows; target {safe(repr(prep.target))}: {task} "
+              f"({safe(net.info['task_reason'])})")
     con.print(f"network: {_shape(net)}, {len(net.edges)} weights; loss {cfg['loss']}, optimizer {cfg['optimizer']}, "
               f"{cfg['epochs']} epochs, batch {cfg['batch_size']}, engine {result.engine}, {result.seconds:.2f} s")
     has_val = result.val_losses is not None
@@ -239,7 +260,8 @@ def _print_training(result, net, prep, metrics, out, report, t, n_tr, n_va) -> N
         con.print(f"{name} ({m['rows']} rows): {_metric_text(prep, m)}")
     if not has_val:
         con.print("(no validation rows: the metrics are on the training data)")
-    con.print(f"saved {out}" + (f" and {report}" if report else "") + f"; next: neuronet predict {out} DATA")
+    con.print(f"saved {safe(out)}" + (f" and {safe(report)}" if report else "")
+              + f"; next: neuronet predict {safe(out)} DATA")
 
 
 def _num(v: float) -> str:
@@ -247,10 +269,13 @@ def _num(v: float) -> str:
 
 
 def _metric_text(prep: tabular.Preprocessing, m: dict) -> str:
+    def shown(k: str, fmt: str) -> str:
+        v = m.get(k)
+        return format(v, fmt) if isinstance(v, (int, float)) and math.isfinite(v) else "–"   # undefined
+
     if prep.task == tabular.CLASSIFICATION:
-        return f"accuracy {m['accuracy']:.4f}"
-    r2 = "–" if not math.isfinite(m["r2"]) else f"{m['r2']:.4f}"
-    return f"RMSE {m['rmse']:.4g}, MAE {m['mae']:.4g}, R² {r2}"
+        return f"accuracy {shown('accuracy', '.4f')}"
+    return f"RMSE {shown('rmse', '.4g')}, MAE {shown('mae', '.4g')}, R² {shown('r2', '.4f')}"
 
 
 def _shape(net) -> str:

@@ -11,8 +11,8 @@ import typer
 
 from ..io import tabular
 from ..errors import DataError
-from ._app import (app, _fail, _handled, _out)
-from .train import _metric_text, _metrics, _num, _shape  # noqa: F401
+from ._app import (app, _fail, _handled, _out, safe)
+from .train import _defined, _metric_text, _metrics, _num, _shape  # noqa: F401
 
 
 def _load_model(model: Path):
@@ -48,8 +48,8 @@ def predict(
     text = tabular.predictions_csv(prep, pred, p if proba else None)
     if out is not None:
         tabular.write_text(out, text)
-    else:
-        sys.stdout.write(text)
+    else:   # a terminal shows control characters in labels visibly; a pipe or file gets the exact CSV
+        sys.stdout.write(safe(text, newlines=True) if sys.stdout.isatty() else text)
 
 
 @app.command()
@@ -69,10 +69,10 @@ def evaluate(
                         "rows without a target.)")
     m = tabular.evaluate(net, prep, t)
     if as_json:
-        print(json.dumps({"task": prep.task, "target": prep.target, **m}))
+        print(json.dumps({"task": prep.task, "target": prep.target, **_defined(m)}))   # undefined: null
         return
     con = _out()
-    con.print(f"{t.source}, {m['rows']} rows, target {prep.target!r}: {_metric_text(prep, m)}")
+    con.print(f"{safe(t.source)}, {m['rows']} rows, target {safe(repr(prep.target))}: {_metric_text(prep, m)}")
     if prep.task == tabular.CLASSIFICATION:
         from rich.table import Table  # noqa: PLC0415
 
@@ -80,9 +80,9 @@ def evaluate(
         table = Table()
         table.add_column("true \\ predicted")
         for lab in m["labels"]:
-            table.add_column(lab, justify="right")
+            table.add_column(safe(lab), justify="right")
         for lab, row in zip(m["labels"], m["confusion"]):
-            table.add_row(lab, *[str(v) for v in row])
+            table.add_row(safe(lab), *[str(v) for v in row])
         con.print(table)
 
 
@@ -92,9 +92,11 @@ def evaluate(
 def show(
     model: Path = typer.Argument(..., metavar="MODEL", help="A model file."),
     draw: Optional[Path] = typer.Option(None, "--draw", help="Also draw the network to this .png or .svg file."),
+    weights: bool = typer.Option(False, "--weights", help="Also print every weight w_i,j (edge i → j), grouped "
+                                                          "by the neuron j it belongs to."),
     as_json: bool = typer.Option(False, "--json", help="Print the description as JSON."),
 ) -> None:
-    """Describe a model: neurons, layers, weights, preprocessing, how it was trained."""
+    """Describe a model: neurons, layers, preprocessing, how it was trained; every weight with --weights."""
     from ..model.network import load  # noqa: PLC0415
 
     if draw is not None:
@@ -104,6 +106,8 @@ def show(
     counts = {k: kinds.count(k) for k in ("input", "bias", "hidden", "output")}
     desc = {"file": str(model), "neurons": len(kinds), **{f"{k}_neurons": v for k, v in counts.items()},
             "layers": net.layers, "edges": len(net.edges), "dtype": str(net.dtype), "info": net.info}
+    if weights:
+        desc["weights"] = [{"from": i, "to": j, "weight": w} for (i, j), w in net.weights.items()]
     prep = None
     if "preprocessing" in net.info:
         prep = tabular.Preprocessing.of(net, str(model))
@@ -111,19 +115,21 @@ def show(
         print(json.dumps(desc, default=str))
     else:
         _print_model(model, net, counts, prep)
+        if weights:
+            _print_weights(net)
     if draw is not None:
         from ..seeing import draw as drawing  # noqa: PLC0415
 
         drawing.draw(net, draw)
         if not as_json:
-            _out().print(f"drew {draw}")
+            _out().print(f"drew {safe(draw)}")
 
 
 def _print_model(model, net, counts, prep) -> None:
     from rich.table import Table  # noqa: PLC0415
 
     con = _out()
-    con.print(f"{model}: {_shape(net)}, {net.dtype}")
+    con.print(f"{safe(model)}: {safe(_shape(net))}, {net.dtype}")
     con.print("neurons: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v) + f" ({sum(counts.values())} in "
               f"all); {len(net.edges)} edges = weights")
     L = net.layers
@@ -133,16 +139,16 @@ def _print_model(model, net, counts, prep) -> None:
             units = [j for j in layer if kind[j] != "bias"]
             bias = [j for j in layer if kind[j] == "bias"]
             acts = sorted({str(net.activation(j)) for j in units if kind[j] != "input"})
-            what = "input" if k == 1 else ("output" if k == len(L) else "hidden")
+            what = " and ".join(w for w in ("input", "hidden", "output") if any(kind[j] == w for j in units))
             con.print(f"  layer {k}: {len(units)} {what} ({'id' if len(units) == 1 else 'ids'} {_ids(units)})"
                       + (f", {'/'.join(acts)}" if acts else "") + (f", bias neuron {bias[0]}" if bias else ""))
     info = net.info
     if prep is not None:
         if prep.task == tabular.CLASSIFICATION:
-            con.print(f"task: classification of {prep.target!r} into {len(prep.classes)} classes: "
-                      f"{', '.join(prep.classes)} (loss {prep.loss})")
+            con.print(f"task: classification of {safe(repr(prep.target))} into {len(prep.classes)} classes: "
+                      f"{', '.join(map(safe, prep.classes))} (loss {prep.loss})")
         else:
-            con.print(f"task: regression of {prep.target!r} (mean {prep.target_mean:.4g}, std {prep.target_std:.4g}; "
+            con.print(f"task: regression of {safe(repr(prep.target))} (mean {prep.target_mean:.4g}, std {prep.target_std:.4g}; "
                       f"loss {prep.loss})")
         table = Table(title=f"{len(prep.features)} input columns -> {prep.n_inputs} inputs", title_justify="left")
         table.add_column("column")
@@ -150,22 +156,43 @@ def _print_model(model, net, counts, prep) -> None:
         table.add_column("preprocessing")
         for f in prep.features:
             if f["kind"] == "numeric":
-                table.add_row(f["name"], "numeric", f"(x − {f['mean']:.4g}) / {f['std']:.4g}")
+                table.add_row(safe(f["name"]), "numeric", f"(x − {f['mean']:.4g}) / {f['std']:.4g}")
             else:
                 cats = f["categories"]
-                shown = ", ".join(cats[:8]) + (f", … ({len(cats)} in all)" if len(cats) > 8 else "")
-                table.add_row(f["name"], "text", f"one-hot: {shown}")
+                shown = ", ".join(map(safe, cats[:8])) + (f", … ({len(cats)} in all)" if len(cats) > 8 else "")
+                table.add_row(safe(f["name"]), "text", f"one-hot: {shown}")
         con.print(table)
     tr = info.get("training")
     if isinstance(tr, dict):
         keys = ("optimizer", "schedule", "epochs", "batch_size", "restarts", "best_restart", "seed", "engine")
-        con.print("training: " + ", ".join(f"{k.replace('_', ' ')} {tr[k]}" for k in keys if k in tr)
-                  + (f"; data {info['data']}" if "data" in info else ""))
+        con.print("training: " + ", ".join(f"{k.replace('_', ' ')} {safe(tr[k])}" for k in keys if k in tr)
+                  + (f"; data {safe(info['data'])}" if "data" in info else ""))
     metrics = info.get("metrics")
     if isinstance(metrics, dict) and prep is not None:
         for name, m in metrics.items():
             if isinstance(m, dict) and "rows" in m:
                 con.print(f"{name} ({m['rows']} rows): {_metric_text(prep, m)}")
+
+
+def _print_weights(net) -> None:
+    """Every w_i,j, one line per neuron j: the weights belong to the neuron the edge points into (the seed)."""
+    into: dict[int, list[tuple[int, float]]] = {}
+    for (i, j), w in net.weights.items():
+        into.setdefault(j, []).append((i, w))
+    kind = {nu.id: nu.kind for nu in net.neurons}
+    con = _out()
+    con.print(f"weights: all {len(net.edges)}, w_i,j on the edge i → j (bias neurons send 1)")
+    width = max(con.width, 60)
+    for j in sorted(into):
+        terms = [f"w_{i},{j} = {w:.6g}" + (" (bias)" if kind[i] == "bias" else "") for i, w in into[j]]
+        line = f"  into {kind[j]} {j} ({net.activation(j)}):"
+        for k, term in enumerate(terms):             # wrap between terms, never inside one
+            piece = " " + term + ("," if k < len(terms) - 1 else "")
+            if len(line) + len(piece) > width:
+                con.print(line, markup=False)
+                line = "     "
+            line += piece
+        con.print(line, markup=False)
 
 
 def _ids(ids: list[int]) -> str:
@@ -195,7 +222,7 @@ def export(
         onnx_export.export_onnx(net, path)
     except ImportError as exc:
         _fail(f"exporting to ONNX needs the package onnx ({exc}). Install it with: pip install 'neuronet[onnx]'")
-    _out().print(f"wrote {path}: {len(net.inputs)} inputs, {len(net.outputs)} outputs")
+    _out().print(f"wrote {safe(path)}: {len(net.inputs)} inputs, {len(net.outputs)} outputs")
 
 
 # -- explain, demo -------------------------------------------------------------------------------

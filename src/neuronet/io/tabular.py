@@ -504,15 +504,17 @@ class Preprocessing:
                     mean, std = float(f["mean"]), float(f["std"])
                     if not (math.isfinite(mean) and math.isfinite(std) and std > 0):
                         raise ValueError(f"column {f['name']!r} has mean={mean}, std={std}")
-                    features.append({"name": str(f["name"]), "kind": "numeric", "mean": mean, "std": std})
+                    features.append({"name": _text(f["name"], "a column name"), "kind": "numeric", "mean": mean,
+                                     "std": std})
                 elif f["kind"] == "categorical":
-                    features.append({"name": str(f["name"]), "kind": "categorical",
-                                     "categories": [str(c) for c in f["categories"]]})
+                    features.append({"name": _text(f["name"], "a column name"), "kind": "categorical",
+                                     "categories": _texts(f["categories"], f"column {f['name']!r}'s categories")})
                 else:
                     raise ValueError(f"unknown column kind {f['kind']!r}")
-            prep = cls(features, str(d["target"]), task, loss=str(d.get("loss", "cross_entropy")))
+            prep = cls(features, _text(d["target"], "the target's name"), task,
+                       loss=_text(d.get("loss", "cross_entropy"), "the loss"))
             if task == CLASSIFICATION:
-                prep.classes = [str(c) for c in d["classes"]]
+                prep.classes = _texts(d["classes"], "'classes'")
                 if len(prep.classes) < 2:
                     raise ValueError("fewer than two classes")
             else:
@@ -535,6 +537,20 @@ class Preprocessing:
             raise ModelFileError(f"{where}: its preprocessing makes {prep.n_inputs} inputs and {prep.n_outputs} "
                                  f"outputs, but the network has {n_in} and {n_out}.")
         return prep
+
+
+def _text(value, what: str) -> str:
+    """A string read from a model file, or ValueError: a number or list is not silently made into text."""
+    if not isinstance(value, str):
+        raise ValueError(f"{what} must be a string; it is {type(value).__name__} {str(value)[:40]!r}")
+    return value
+
+
+def _texts(value, what: str) -> list[str]:
+    """A list of strings read from a model file: ``"abc"`` is not the three classes a, b, c."""
+    if not isinstance(value, list):
+        raise ValueError(f"{what} must be a list of strings; it is {type(value).__name__} {str(value)[:40]!r}")
+    return [_text(v, f"each of {what}") for v in value]
 
 
 def _label_key(s: str):
