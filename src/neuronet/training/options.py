@@ -186,7 +186,7 @@ def prepare(net, X, Y, *, loss, optimizer, step_size, epochs, batch_size, restar
     check_memory(net, opt, R, epochs, bs, Xv is not None, Xa.nbytes + Ya.nbytes)
     eta0 = step_sizes(step_size, R)
     config = {"loss": lo.name, "optimizer": opt.name, "momentum": opt.momentum, "nesterov": opt.nesterov,
-              "optimizer_options": _optimizer_options(opt), "step_size": _step_size_record(eta0),
+              "optimizer_options": _optimizer_options(opt), "step_size": step_size_record(eta0),
               "schedule": sched.describe(), "epochs": epochs, "batch_size": bs, "restarts": R,
               "seed": seed, "entropy": str(ss.entropy), "first_restart": first_restart, "N": N, "P": S.P,
               "dtype": np.dtype(dtype).name, "init": init, "init_scale": init_scale,
@@ -236,7 +236,7 @@ def _optimizer_options(opt: Optimizer) -> dict:
     return {f.name: getattr(opt, f.name) for f in fields(opt) if f.name in used.get(opt.name, ())}
 
 
-def _step_size_record(eta0: np.ndarray) -> float | str:
+def step_size_record(eta0: np.ndarray) -> float | str:
     """η₀ as the config shows it: one number, or the range and checksum of one per restart."""
     if np.all(eta0 == eta0[0]):
         return float(eta0[0])
