@@ -20,7 +20,7 @@ import typer
 from ..errors import DataError, TrainingError
 from ..io import tabular
 from ._app import (INTERRUPTED, Engine, Task, _activation, _command_line, _handled, _hidden, _loss, _names,
-                   _optimizer, _out, _positive, _schedule, app, parse_hidden, parse_schedule)
+                   _optimizer, _out, _positive, _schedule, app, parse_hidden, parse_schedule, safe)
 
 GRID_HELP = ("The grid: name=value,value;… with names hidden (sizes as 16 or 32x16), activation, optimizer, "
              "step-size, schedule, batch-size (0 = full batch), loss.")
@@ -173,7 +173,7 @@ def sweep(
                 schedule=parse_schedule(schedule), batch_size=batch_size or None, early_stopping=early_stopping,
                 patience=patience, engine=engine.value)
     except KeyboardInterrupt:
-        print(f"sweep interrupted; the finished settings are in {results}. Continue with the same command:\n"
+        print(f"sweep interrupted; the finished settings are in {safe(results)}. Continue with the same command:\n"
               f"  {_command_line(ctx)}", file=sys.stderr)
         raise typer.Exit(INTERRUPTED) from None
     except TrainingError as e:
@@ -217,15 +217,16 @@ def _print_sweep(table, best, metrics, prep, out, results, has_val: bool) -> Non
     for col in ["rank", *grid_cols, score, score.replace("best", "median"), "diverged", "seconds", "status"]:
         view.add_column(col.replace("_", " "), justify="left" if col in ("status", *grid_cols) else "right")
     for rank, (_, r) in enumerate(ranked.head(10).iterrows(), start=1):
-        status = r["status"] if r["status"] == "ok" else f"failed: {str(r['reason'])[:60]}"
+        status = r["status"] if r["status"] == "ok" else f"failed: {safe(str(r['reason'])[:60])}"
         view.add_row(str(rank), *(str(r[c]) for c in grid_cols), _num(r[score]),
                      _num(r[score.replace("best", "median")]), str(int(r["diverged"])), f"{r['seconds']:.2f}", status)
     if len(table) > 10:
-        view.caption = f"… and {len(table) - 10} more settings in {results}"
+        view.caption = f"… and {len(table) - 10} more settings in {safe(results)}"
     con.print(view)
     for name, m in metrics.items():
         con.print(f"best setting, {name} ({m['rows']} rows): {_metric_text(prep, m)}")
-    con.print(f"saved {out} (the best setting's best restart) and {results}; next: neuronet predict {out} DATA")
+    con.print(f"saved {safe(out)} (the best setting's best restart) and {safe(results)}; next: neuronet predict "
+              f"{safe(out)} DATA")
 
 
 def _num(v) -> str:

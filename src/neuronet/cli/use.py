@@ -171,7 +171,7 @@ def _print_model(model, net, counts, prep) -> None:
     if isinstance(metrics, dict) and prep is not None:
         for name, m in metrics.items():
             if isinstance(m, dict) and "rows" in m:
-                con.print(f"{name} ({m['rows']} rows): {_metric_text(prep, m)}")
+                con.print(f"{safe(name)} ({safe(m['rows'])} rows): {_metric_text(prep, m)}")
 
 
 def _print_weights(net) -> None:
