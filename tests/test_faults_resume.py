@@ -123,6 +123,7 @@ def test_cli_resume_with_a_changed_option_is_one_clear_error(tmp_path, first, th
     r = CliRunner().invoke(app, base + first + then + ["--resume", str(tmp_path / "ck")])
     assert r.exit_code == 1 and "Traceback" not in r.output
     assert f"made with {option}=" in r.output and f"this call has {option}=" in r.output
+    assert "(set by --" in r.output and "without --resume" in r.output      # in the command line's words
     assert len(r.output.strip().splitlines()) == 1
 
 
