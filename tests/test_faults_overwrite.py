@@ -132,3 +132,12 @@ def test_a_dangling_symlink_is_written_where_it_points(tmp_path):
     link.symlink_to(tmp_path / "new.json")
     nn.save(small(), link)
     assert link.is_symlink() and (tmp_path / "new.json").is_file()
+
+
+@pytest.mark.parametrize("other", ["--report", "--checkpoint"])
+def test_two_outputs_naming_one_file_are_refused(tmp_path, other):
+    (tmp_path / "link.json").symlink_to(tmp_path / "m.json")
+    r = CliRunner().invoke(app, ["train", "iris", "--epochs", "2", "--out", str(tmp_path / "m.json"), other,
+                                 str(tmp_path / "link.json"), "-q"])
+    assert r.exit_code == 1 and f"--out and {other} name the same file" in r.output
+    assert not (tmp_path / "m.json").exists()
