@@ -67,6 +67,25 @@ def test_regression_r2():
     assert reg.fit(Xtr, ytr).score(Xte, yte) >= 0.9
 
 
+def test_regressor_scales_a_raw_price_target_by_default():
+    """A target in the hundreds of thousands: scaled by default (as the CLI does), hopeless unscaled."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 3))
+    price = 250_000 + 60_000 * np.tanh(X @ [1.0, -0.5, 0.3]) + rng.normal(0, 5_000, 300)
+    kw = dict(hidden_layer_sizes=(16,), epochs=60, step_size=0.01, random_state=0, engine="matrix")
+    reg = NeuralNetRegressor(**kw).fit(X, price)
+    assert reg.score(X, price) >= 0.9
+    assert reg.target_mean_ == pytest.approx([price.mean()]) and reg.target_scale_ == pytest.approx([price.std()])
+    np.testing.assert_allclose(reg.predict(X), price.mean() + price.std() * reg.network_.forward(X)[:, 0])
+    raw = NeuralNetRegressor(**kw, scale_target=False).fit(X, price)
+    assert raw.score(X, price) < 0.5 and raw.target_scale_.tolist() == [1.0]
+    # partial_fit keeps the scaling of its first call
+    inc = NeuralNetRegressor(**kw).partial_fit(X[:100], price[:100])
+    first = inc.target_mean_.copy()
+    inc.partial_fit(X[100:], price[100:])
+    np.testing.assert_array_equal(inc.target_mean_, first)
+
+
 def test_restarts_keep_the_lowest_loss():
     X, y = blobs()
     clf = NeuralNetClassifier(hidden_layer_sizes=(3,), epochs=5, restarts=5, random_state=1,

@@ -35,7 +35,7 @@ from .training import train as _train_here
 __all__ = [
     "Graph", "Neuron", "Network", "Trace", "Gradient", "mlp", "train", "TrainResult", "Ensemble",
     "NeuronetError", "GraphError", "DataError", "ModelFileError", "TrainingError", "CheckpointWarning",
-    "load", "draw", "explain", "datasets", "construct", "examples", "sweep",
+    "load", "load_model", "draw", "explain", "datasets", "construct", "examples", "sweep",
 ]
 
 # Modules that pull in matplotlib, scikit-learn or numba load on first use, so that
@@ -46,8 +46,10 @@ _LAZY = {
     "datasets": "io.datasets", "tabular": "io.tabular",
     "examples": "model.examples", "files": "model.files", "activations": "model.activations",
     "losses": "model.losses", "optimizers": "model.optimizers", "schedules": "model.schedules",
-    "initializers": "model.initializers",
+    "initializers": "model.initializers", "metrics": "model.metrics",
 }
+# Functions that load on first use, as (module, name).
+_LAZY_FUNCTIONS = {"save": ("model.files", "save"), "load_model": ("io.model", "load_model")}
 
 
 def train(net, X, Y, *args, client=None, chunk_size=None, **kwargs):
@@ -94,10 +96,11 @@ def __getattr__(name):
 
     if name in _LAZY:
         return importlib.import_module(f".{_LAZY[name]}", __name__)
-    if name == "save":
-        return importlib.import_module(".model.files", __name__).save
+    if name in _LAZY_FUNCTIONS:
+        module, attr = _LAZY_FUNCTIONS[name]
+        return getattr(importlib.import_module(f".{module}", __name__), attr)
     raise AttributeError(f"module 'neuronet' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY) | {"save"})
+    return sorted(set(globals()) | set(_LAZY) | set(_LAZY_FUNCTIONS))

@@ -54,6 +54,11 @@ class Task(str, Enum):
     regression = "regression"
 
 
+class Missing(str, Enum):
+    impute = "impute"
+    error = "error"
+
+
 class Engine(str, Enum):
     auto = "auto"
     numpy = "numpy"

@@ -53,7 +53,7 @@ def data_show(
     w.writerow(list(ds.feature_names) + [ds.target_name])
     t = tabular.from_dataset(ds)
     target = t.columns[ds.target_name]
+    labels = target.labels() if ds.task == tabular.CLASSIFICATION else [repr(float(v)) for v in target.values]
     for b in range(ds.n_rows):
-        v = target[b]
-        w.writerow([repr(float(x)) for x in ds.X[b]] + [v if isinstance(v, str) else repr(float(v))])
+        w.writerow([repr(float(x)) for x in ds.X[b]] + [labels[b]])
     sys.stdout.write(buf.getvalue())

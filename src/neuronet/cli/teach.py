@@ -148,7 +148,7 @@ def _model_rows(model: Path, row: int, data: Optional[str], steps: int):
     # without the target column only the forward pass is explained
     Y = prep.targets(prep.encode_target(some)) if prep.has_target(some) else None
     first = some.rows([0])
-    label = f"; target {prep.target} = {first.columns[prep.target][0]}" if Y is not None else ""
+    label = f"; target {prep.target} = {first.columns[prep.target].cell(0)}" if Y is not None else ""
     rows = t.where(row) if steps == 1 else f"{t.where(row)} and the {steps - 1} rows after it"
     header = (f"{rows}, preprocessed as {model} stores it{label}; inputs x = "
               f"({', '.join(prep.input_names)})")
