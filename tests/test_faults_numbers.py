@@ -69,3 +69,13 @@ def test_show_prints_a_model_files_odd_metrics_record_without_a_traceback(tmp_pa
     r = CliRunner().invoke(app, ["show", str(path)])
     assert r.exit_code == 0 and "Traceback" not in r.output, r.output
     assert "training (" in r.output and "validation (30 rows): accuracy" in r.output
+
+
+def test_evaluate_ignores_a_training_rows_record_with_a_huge_sampling_rate(tmp_path):
+    path = tmp_path / "m.json"
+    assert CliRunner().invoke(app, ["train", "iris", "--epochs", "2", "--out", str(path), "-q"]).exit_code == 0
+    doc = json.loads(path.read_text())
+    doc["info"]["training_rows"]["sample_1_in"] = 2**70
+    path.write_text(json.dumps(doc))
+    r = CliRunner().invoke(app, ["evaluate", str(path), "iris"])
+    assert r.exit_code == 0 and "Traceback" not in r.output and "accuracy" in r.output
