@@ -79,3 +79,14 @@ def test_evaluate_ignores_a_training_rows_record_with_a_huge_sampling_rate(tmp_p
     path.write_text(json.dumps(doc))
     r = CliRunner().invoke(app, ["evaluate", str(path), "iris"])
     assert r.exit_code == 0 and "Traceback" not in r.output and "accuracy" in r.output
+
+
+def test_a_preprocessing_number_too_large_for_a_float_is_a_damaged_record(tmp_path):
+    path = tmp_path / "m.json"
+    assert CliRunner().invoke(app, ["train", "iris", "--epochs", "2", "--out", str(path), "-q"]).exit_code == 0
+    doc = json.loads(path.read_text())
+    doc["info"]["preprocessing"]["features"][0]["mean"] = 10**400
+    path.write_text(json.dumps(doc))
+    for cmd in (["show", str(path)], ["predict", str(path), "iris"]):
+        r = CliRunner().invoke(app, cmd)
+        assert r.exit_code == 1 and "damaged preprocessing record" in r.output and "Traceback" not in r.output
