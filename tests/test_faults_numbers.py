@@ -58,8 +58,9 @@ def test_strings_where_lists_belong_are_refused_not_split(tmp_path, field, value
     assert r.exit_code == 1 and "damaged preprocessing record" in r.output and "Traceback" not in r.output
 
 
-@pytest.mark.parametrize("field, value", [("rows", "abc"), ("accuracy", "x"), ("accuracy", [1]), ("rows", None),
-                                          ("balanced_accuracy", {"a": 1})])
+@pytest.mark.parametrize("field, value", [("rows", "abc"), ("accuracy", "x"), ("accuracy", [1]), ("accuracy", 10**400),
+                                          ("rows", None), ("balanced_accuracy", {"a": 1})],
+                         ids=["rows-text", "accuracy-text", "accuracy-list", "accuracy-huge", "rows-null", "bacc-dict"])
 def test_show_prints_a_model_files_odd_metrics_record_without_a_traceback(tmp_path, field, value):
     path = tmp_path / "m.json"
     assert CliRunner().invoke(app, ["train", "iris", "--epochs", "2", "--out", str(path), "-q"]).exit_code == 0

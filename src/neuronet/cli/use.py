@@ -217,7 +217,7 @@ def _stored_metrics(m: dict) -> str:
     is not the shape neuronet writes is said to be so instead of ending in a traceback."""
     try:
         return _metrics.line(m)
-    except (TypeError, ValueError, KeyError, AttributeError, IndexError):
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError):
         return "(not a metrics record of neuronet's; see show --json)"
 
 
