@@ -172,7 +172,7 @@ def sweep(
                 schedule=parse_schedule(schedule), batch_size=batch_size or None, early_stopping=early_stopping,
                 patience=patience, engine=engine.value)
     except KeyboardInterrupt:
-        print(f"sweep interrupted; the finished settings are in {results}. Continue with the same command:\n"
+        print(f"sweep interrupted; the finished settings are in {safe(results)}. Continue with the same command:\n"
               f"  {_command_line(ctx)}", file=sys.stderr)
         raise typer.Exit(INTERRUPTED) from None
     except TrainingError as e:
@@ -215,11 +215,11 @@ def _print_sweep(table, best, metrics, prep, out, results, has_val: bool) -> Non
     for col in ["rank", *grid_cols, score, score.replace("best", "median"), "diverged", "seconds", "status"]:
         view.add_column(col.replace("_", " "), justify="left" if col in ("status", *grid_cols) else "right")
     for rank, (_, r) in enumerate(ranked.head(10).iterrows(), start=1):
-        status = r["status"] if r["status"] == "ok" else f"failed: {str(r['reason'])[:60]}"
+        status = r["status"] if r["status"] == "ok" else f"failed: {safe(str(r['reason'])[:60])}"
         view.add_row(str(rank), *(str(r[c]) for c in grid_cols), _num(r[score]),
                      _num(r[score.replace("best", "median")]), str(int(r["diverged"])), f"{r['seconds']:.2f}", status)
     if len(table) > 10:
-        view.caption = f"… and {len(table) - 10} more settings in {results}"
+        view.caption = f"… and {len(table) - 10} more settings in {safe(results)}"
     con.print(view)
     for name, m in metrics.items():
         con.print(f"best setting, {name} ({m['rows']:,} rows): {safe(_metrics.line(m))}")
