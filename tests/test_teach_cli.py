@@ -114,3 +114,17 @@ def test_show_weights_prints_every_weight(tmp_path):
     assert "w_1,3" not in ok(invoke("show", tmp_path / "m.json"))
     d = json.loads(ok(invoke("show", tmp_path / "m.json", "--weights", "--json")))
     assert {(r["from"], r["to"]): r["weight"] for r in d["weights"]} == net.weights
+
+
+def test_explain_a_classifier_names_its_classes(tmp_path):
+    ok(invoke("train", "xor", "--hidden", "2", "--epochs", "2", "--restarts", "1", "--engine", "matrix",
+              "--out", tmp_path / "c.json"))
+    d = json.loads(ok(invoke("explain", tmp_path / "c.json", "--row", "1", "--json")))
+    assert d["loss"]["name"] == "cross_entropy"                              # the model's own loss
+    p = np.exp(d["yhat"]) / np.exp(d["yhat"]).sum()
+    classes = nn.load(tmp_path / "c.json").info["preprocessing"]["classes"]
+    assert d["units"] == {"target": d["units"]["target"], "task": "classification",
+                          "yhat": classes[int(np.argmax(d["yhat"]))], "y": classes[int(d["y"][0])],
+                          "probability": pytest.approx(float(p.max()), rel=1e-12)}
+    text = " ".join(ok(invoke("explain", tmp_path / "c.json", "--row", "1")).split())
+    assert f"ŷ predicts '{d['units']['yhat']}'" in text and f"y = class '{d['units']['y']}'" in text

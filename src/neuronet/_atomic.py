@@ -17,8 +17,10 @@ The rules for the target, which make a whole class of accidents impossible:
   temporary file behind. Ours are named ``.NAME.<pid>-<random>.tmp`` (pid and 12 random digits,
   in hex); each write to ``NAME`` first removes the files of that exact pattern whose process is
   gone: no process with that pid runs, or the one that does started after the file was last
-  written (the pid was reused). A file being written by a live process is never touched, nor is
-  any file whose name does not match the pattern.
+  written (the pid was reused). Files of the pattern earlier versions used, ``.NAME.<random>.tmp``
+  (12 hex digits, no pid), are removed once they are older than the machine's last boot or a
+  day (``LEGACY_AGE``); no write takes that long. A file being written by a live process is never
+  touched, nor is any file whose name matches neither pattern.
 """
 
 from __future__ import annotations
@@ -29,8 +31,11 @@ import os
 import re
 import secrets
 import stat
+import time
 from pathlib import Path
 from typing import IO, Callable, Iterator
+
+LEGACY_AGE = 24 * 3600    # seconds after which a temporary file of the old pattern is an orphan
 
 
 class NotRegularFileError(OSError):
@@ -107,7 +112,7 @@ def _create_temp(parent: Path, name: str) -> tuple[int, Path]:
 
 def remove_orphans(path: Path) -> list[Path]:
     """Remove the temporary files of earlier writes to ``path`` whose process is gone; return them."""
-    pattern = re.compile(r"\." + re.escape(path.name) + r"\.([0-9a-f]{1,16})-[0-9a-f]{12}\.tmp")
+    pattern = re.compile(r"\." + re.escape(path.name) + r"\.(?:([0-9a-f]{1,16})-)?[0-9a-f]{12}\.tmp")
     removed = []
     try:
         names = os.listdir(path.parent)
@@ -120,7 +125,12 @@ def remove_orphans(path: Path) -> list[Path]:
         tmp = path.parent / name
         try:
             st = os.lstat(tmp)
-            if not stat.S_ISREG(st.st_mode) or _process_alive_since(int(m.group(1), 16), st.st_mtime):
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            if m.group(1) is None:     # the old pattern: no pid to ask
+                if st.st_mtime > time.time() - LEGACY_AGE and st.st_mtime > (_boot_time() or 0.0):
+                    continue
+            elif _process_alive_since(int(m.group(1), 16), st.st_mtime):
                 continue
             os.unlink(tmp)
             removed.append(tmp)
@@ -143,12 +153,20 @@ def _process_alive_since(pid: int, mtime: float) -> bool:
 
 def _start_time(pid: int) -> float | None:
     """When process ``pid`` started (seconds since the epoch), from Linux's /proc; None where unknown."""
+    boot = _boot_time()
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             ticks = int(f.read().rsplit(b")", 1)[1].split()[19])     # field 22, starttime
+        return None if boot is None else boot + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _boot_time() -> float | None:
+    """When the machine booted (seconds since the epoch), from Linux's /proc/stat; None where unknown."""
+    try:
         with open("/proc/stat", "rb") as f:
-            boot = next(int(line.split()[1]) for line in f if line.startswith(b"btime "))
-        return boot + ticks / os.sysconf("SC_CLK_TCK")
+            return float(next(int(line.split()[1]) for line in f if line.startswith(b"btime ")))
     except (OSError, ValueError, IndexError, StopIteration):
         return None
 

@@ -12,7 +12,7 @@ import typer
 
 from ..io import tabular
 from ..errors import DataError
-from ._app import (app, _handled, _out, _positive)
+from ._app import (app, _handled, _out, _positive, safe)
 
 
 @app.command()
@@ -89,8 +89,8 @@ def explain(
         return
     if header:
         width = max(_out().width, 60)
-        print(textwrap.fill(header, width, break_on_hyphens=False) + "\n")
-    print(e.text(width=max(_out().width, 60)))
+        print(safe(textwrap.fill(header, width, break_on_hyphens=False), newlines=True) + "\n")
+    print(safe(e.text(width=max(_out().width, 60)), newlines=True))
 
 
 def _examples(xs: List[str], ys: Optional[List[str]], net) -> tuple[np.ndarray, Optional[np.ndarray]]:
@@ -148,7 +148,7 @@ def _model_rows(model: Path, row: int, data: Optional[str], steps: int):
     # without the target column only the forward pass is explained
     Y = prep.targets(prep.encode_target(some)) if prep.has_target(some) else None
     first = some.rows([0])
-    label = f"; target {prep.target} = {first.columns[prep.target][0]}" if Y is not None else ""
+    label = f"; target {prep.target} = {first.columns[prep.target].cell(0)}" if Y is not None else ""
     rows = t.where(row) if steps == 1 else f"{t.where(row)} and the {steps - 1} rows after it"
     header = (f"{rows}, preprocessed as {model} stores it{label}; inputs x = "
               f"({', '.join(prep.input_names)})")

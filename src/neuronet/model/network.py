@@ -89,6 +89,9 @@ class Network:
     def _from_graph(cls, topo: Topology, weights: Mapping, seed=None, dtype="float64", init="auto") -> "Network":
         dt = resolve_dtype(dtype)
         S = compile_structure(topo)
+        if seed is not None and not isinstance(seed, (np.random.Generator, np.random.SeedSequence)) and (
+                isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            raise DataError(f"seed must be None or an integer ≥ 0; received seed={seed!r}.")
         theta = initializers.draw(S, 1, np.random.default_rng(seed), init, dtype=dt)[0]
         for e, ij in enumerate(S.edges):
             w = weights.get(ij)

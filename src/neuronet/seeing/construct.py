@@ -56,7 +56,7 @@ from ..model.network import Network
 from ..model.graph import mlp
 
 __all__ = [
-    "patterns", "boolean", "parity", "counting_bound", "CountingRow", "multiplication_gate", "product", "product_report", "ProductRow",
+    "patterns", "boolean", "parity", "counting_bound", "CountingRow", "sawtooth", "square", "multiplication_gate", "product", "product_report", "ProductRow",
     "format_report", "linear_collapse", "derivative", "operating_point", "default_scale", "SMOOTH",
 ]
 
@@ -429,6 +429,7 @@ class CountingRow:
     n: int
     functions_log2: int        # log₂ of the number of boolean functions of n bits, 2ⁿ
     threshold_log2: float      # log₂ of the bound on threshold functions of n inputs, T(n)
+    reach_log2: float          # log₂ of the bound on the functions h_min hidden units reach, ≥ 2ⁿ
     h_min: int                 # fewest hidden units h whose networks could reach every function
     h_closed: int              # the closed form ⌈(2ⁿ − 1) / (n² + n + 1)⌉ ≤ h_min
     universal: int             # the seed's universal architecture: 2ⁿ
@@ -462,7 +463,87 @@ def counting_bound(n: int) -> CountingRow:
     h = 0
     while h * hidden + _cover_log2(m, h + 1) < need:
         h += 1
-    return CountingRow(n, need, hidden, h, -(-(m - 1) // (n * n + n + 1)), m)
+    return CountingRow(n, need, hidden, h * hidden + _cover_log2(m, h + 1), h, -(-(m - 1) // (n * n + n + 1)), m)
+
+
+# -- narrow and deep: width n + 1 ----------------------------------------------------------------
+def sawtooth(k: int) -> Network:
+    """Telgarsky's sawtooth: k tent maps composed, a deep ReLU network of width 2 = n + 1.
+
+    The tent map T(x) = 2·relu(x) − 4·relu(x − ½) folds [0, 1] onto itself; T∘…∘T (k times)
+    rises and falls 2ᵏ⁻¹ times, 2ᵏ linear pieces between 0 and 1 (Telgarsky, "Benefits of depth
+    in neural networks", 2016). Each hidden layer holds the two neurons relu(g), relu(g − ½) of
+    the tent before it (g ∈ [0, 1], so relu(g) = g) and reads g = 2·relu(·) − 4·relu(· − ½)
+    through its weights; the identity output takes the last one. One hidden layer of w ReLUs
+    has at most w + 1 pieces, so a shallow net of the same width 2 has 3.
+    """
+    k = _count(k, "sawtooth()", "k", 1, 30)
+    g = Graph()
+    x = g.input("x")
+    prev = None
+    for layer in range(k):
+        b = g.bias()
+        up, down = g.neuron("relu", f"relu(g{layer})"), g.neuron("relu", f"relu(g{layer}−½)")
+        for unit, shift in ((up, 0.0), (down, -0.5)):
+            if prev is None:
+                g.connect(x, unit, 1.0)                              # g₀ = x
+            else:
+                g.connect(prev[0], unit, 2.0)                        # g = T(previous g) = 2·relu − 4·relu(· − ½)
+                g.connect(prev[1], unit, -4.0)
+            g.connect(b, unit, shift)
+        prev = (up, down)
+    y = g.output("identity", "T^k(x)")
+    g.connect(prev[0], y, 2.0)
+    g.connect(prev[1], y, -4.0)
+    net = g.build()
+    net.info["construction"] = {"kind": "sawtooth", "k": k, "width": 2, "hidden_layers": k, "pieces": 2 ** k,
+                                "formula": "T(x) = 2·relu(x) − 4·relu(x − ½), composed k times on [0, 1]"}
+    return net
+
+
+def square(m: int) -> Network:
+    """x² on [0, 1] to within 2^(−2m−2), a deep ReLU network of width 3 (Yarotsky, 2017).
+
+    x² = x − Σ_{s≥1} g_s(x)/4ˢ with g_s the s-fold tent map (:func:`sawtooth`); keeping m terms
+    gives the piecewise-linear interpolation of x² on 2ᵐ equal pieces, error ≤ 2^(−2m−2).
+    Each of the m hidden layers holds relu(g), relu(g − ½) and the running sum
+    a = x − Σ g_s/4ˢ ≥ x² ≥ 0 (so relu(a) = a). One hidden layer of 3 ReLUs has at most 4
+    linear pieces on [0, 1], and no 4 pieces come closer to x² than 1/(16·4²) = 1/256: on a
+    piece of length h ≥ ¼ the best line is h²/16 away.
+    """
+    m = _count(m, "square()", "m", 1, 30)
+    g = Graph()
+    x = g.input("x")
+    prev = None
+    for s in range(1, m + 1):
+        b = g.bias()
+        up, down = g.neuron("relu", f"relu(g{s - 1})"), g.neuron("relu", f"relu(g{s - 1}−½)")
+        acc = g.neuron("relu", f"a{s}")
+        if prev is None:
+            g.connect(x, up, 1.0)
+            g.connect(x, down, 1.0)
+            g.connect(x, acc, 1.0)                                   # a = x; each later layer subtracts one g_s/4ˢ
+            g.connect(b, down, -0.5)
+        else:
+            p_up, p_down, p_acc = prev
+            for unit, shift in ((up, 0.0), (down, -0.5)):
+                g.connect(p_up, unit, 2.0)
+                g.connect(p_down, unit, -4.0)
+                g.connect(b, unit, shift)
+            g.connect(p_acc, acc, 1.0)                               # a_s = a_(s−1) − g_(s−1)/4^(s−1)
+            g.connect(p_up, acc, -2.0 / 4 ** (s - 1))
+            g.connect(p_down, acc, 4.0 / 4 ** (s - 1))
+        prev = (up, down, acc)
+    y = g.output("identity", "≈x²")
+    p_up, p_down, p_acc = prev
+    g.connect(p_acc, y, 1.0)                                         # the last term, g_m/4ᵐ
+    g.connect(p_up, y, -2.0 / 4 ** m)
+    g.connect(p_down, y, 4.0 / 4 ** m)
+    net = g.build()
+    net.info["construction"] = {"kind": "square", "m": m, "width": 3, "hidden_layers": m,
+                                "error_bound": 2.0 ** (-2 * m - 2),
+                                "formula": "x² ≈ x − Σ_{s=1..m} g_s(x)/4ˢ, g_s the s-fold tent map"}
+    return net
 
 
 # -- the multiplication gate and products ------------------------------------------------------

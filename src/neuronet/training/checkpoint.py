@@ -55,7 +55,7 @@ def is_checkpoint(path: Path) -> bool:
         with open_regular(path) as f, zipfile.ZipFile(f) as z, z.open("meta.npy") as m:
             head = m.read(4096)
         return CHECKPOINT_FORMAT.encode("utf-32-le") in head
-    except Exception:  # anything unreadable is not ours
+    except Exception:  # noqa: BLE001 (anything unreadable is not ours)
         return False
 
 
@@ -98,7 +98,7 @@ def read(path, config: dict, state_names: list[str]) -> tuple[dict, dict]:
         raise ModelFileError(f"Cannot resume from {name!r}: it could not be read ({exc.strerror or exc}).") from None
     except MemoryError:
         raise ModelFileError(f"Cannot resume from {name!r}: it is too large to load into memory.") from None
-    except Exception as exc:  # the boundary: a damaged zip or array is one clear error, never a traceback
+    except Exception as exc:  # noqa: BLE001 (the boundary: a damaged zip or array is one clear error)
         raise ModelFileError(f"Cannot resume from {name!r}: it is damaged or not a neuronet checkpoint "
                              f"({type(exc).__name__}: {str(exc)[:80]}).") from None
     return meta, arrays
@@ -179,8 +179,11 @@ def _compare(made: dict, config: dict, name: str) -> None:
             continue
         if key in ("data_crc32", "validation_crc32"):
             which = "training" if key == "data_crc32" else "validation"
+            unseeded = config.get("seed") is None and config.get("validation_rows")
             raise DataError(f"Cannot resume from {name!r}: it was made on other {which} data (same shape, "
-                            f"different values). Resume with the data it was started on.")
+                            f"different values). Resume with the data it was started on"
+                            + (" (with seed=None, validation_fraction draws a new split on every call: give the "
+                               "run a seed to resume it)." if unseeded else "."))
         raise DataError(f"Cannot resume from {name!r}: it was made with {key}={_show(made.get(key))}, this call "
                         f"has {key}={_show(value)}. Resume with the options the run was started with, or "
                         "start a new run without resume.")

@@ -38,11 +38,11 @@ from typing import Any, Callable
 import numpy as np
 
 from .._atomic import NotRegularFileError, target
-from .._memory import require
-from ..engines import MatrixEngine, make_engine
+from ..engines import make_engine
 from ..errors import CheckpointWarning, DataError, TrainingError
 from ..model.network import Network
-from . import checkpoint as checkpoint_file, options
+from . import checkpoint as checkpoint_file
+from . import options
 from .bookkeeping import DIVERGENCE_FACTOR, Rules
 from .options import Plan
 from .progress import _Progress
@@ -88,7 +88,7 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
     early_stopping : bool  stop a restart when the monitored loss (validation if any, else training)
                            has not improved by ``tol`` for ``patience`` epochs, and restore its best weights
     target_loss : float    stop a restart ('converged') once its epoch loss is ≤ this
-    engine : 'auto' | 'matrix' | 'neuron'
+    engine : 'auto' | 'numpy' | 'matrix' | 'neuron'  (auto: the fastest predicted, compiling counted)
     checkpoint, checkpoint_every, resume : save the whole state every N epochs (atomic); continue from it.
                            A resume must be the same run: every option, the network and the data are
                            compared with the checkpoint's. A checkpoint write that fails (a full disk)
@@ -110,13 +110,12 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
                            init_scale=init_scale, validation_data=validation_data,
                            validation_fraction=validation_fraction, early_stopping=early_stopping, tol=tol,
                            patience=patience, target_loss=target_loss, shuffle=shuffle, first_restart=first_restart)
-    _check_memory(plan)
     if resume is not None and optimizer_state is not None:
         raise DataError("Give either resume (a checkpoint holds the optimizer state) or optimizer_state, not both.")
     saver = _Checkpoints(checkpoint, options.positive_int("checkpoint_every", checkpoint_every))
     eng = make_engine(engine, net.structure, plan.loss, plan.opt, net.dtype.type, plan.batch_size, plan.N,
-                      plan.restarts)
-    plan.config["engine"] = "matrix" if isinstance(eng, MatrixEngine) else "neuron"
+                      plan.restarts, plan.epochs)
+    plan.config["engine"] = eng.name
     if resume is not None:
         run = RunState.load(resume, plan)
     else:
@@ -203,7 +202,7 @@ def _info(run: RunState, epochs: int, alive: int) -> dict:
 
 def _best_of(plan: Plan, eng, run: RunState, early_stopping: bool, seconds: float) -> TrainResult:
     """Every restart's returned weights (its best ones with early stopping), their losses, and the best."""
-    theta, R = run.theta, plan.restarts
+    theta = run.theta
     diverged = np.array([s == "diverged" for s in run.status])
     if early_stopping:
         has_best = np.isfinite(run.best_mon)
@@ -212,17 +211,6 @@ def _best_of(plan: Plan, eng, run: RunState, early_stopping: bool, seconds: floa
     final = _losses(eng, theta, ok, plan.X, plan.Y)
     val_final = None if plan.Xv is None else _losses(eng, theta, ok, plan.Xv, plan.Yv)
     key = val_final if val_final is not None else final
-    if not np.isfinite(key).any():
-        sizes = np.unique(run.eta0)
-        told = (f"with step_size={sizes[0]:g}" + (f"…{sizes[-1]:g}" if len(sizes) > 1 else "")
-                + f" and optimizer {plan.opt.name!r}")
-        why = (f"Every restart diverged (the loss became non-finite or grew over {DIVERGENCE_FACTOR:g}× its "
-               "starting value) ")
-        raise TrainingError(why + told + f". Try a smaller step size (e.g. {sizes[0] / 10:g}), or standardize "
-                            "the inputs.",
-                            cli=why + told.replace("step_size=", "--step-size ") + ". Try a smaller --step-size "
-                                f"(e.g. {sizes[0] / 10:g}) or another --optimizer (the inputs are standardized "
-                                "already).")
     best = int(np.argmin(key))
     net = plan.net
     best_net = net._with_theta(theta[best])
@@ -233,7 +221,28 @@ def _best_of(plan: Plan, eng, run: RunState, early_stopping: bool, seconds: floa
                                               "final_loss": _finite_or_none(final[best]),
                                               **({"final_val_loss": _finite_or_none(val_final[best])}
                                                  if val_final is not None else {})}}
+    if not np.isfinite(key).any():
+        error = all_diverged_error(run.eta0, plan.opt.name)
+        error.result = result      # the record of every restart, for whoever wants to see how each diverged
+        raise error
     return result
+
+
+def all_diverged_error(eta0: np.ndarray, optimizer: str) -> TrainingError:
+    """What to say when every restart diverged with the step sizes ``eta0`` (also said for a run cut into
+    chunks, by ``neuronet.distributed``), in the library's words and the command line's."""
+    sizes = np.unique(eta0)
+    told = (f"with step_size={sizes[0]:g}" + (f"…{sizes[-1]:g}" if len(sizes) > 1 else "")
+            + f" and optimizer {optimizer!r}")
+    why = (f"Every restart diverged (the loss became non-finite or grew over {DIVERGENCE_FACTOR:g}× its "
+           "starting value) ")
+    return TrainingError(why + told + f". Try a smaller step size (e.g. {sizes[0] / 10:g}), or standardize "
+                         "the inputs.",
+                         cli=why + told.replace("step_size=", "--step-size ") + ". Try a smaller --step-size "
+                             f"(e.g. {sizes[0] / 10:g}) or another --optimizer (the inputs are standardized "
+                             "already).")
+
+
 
 
 def _losses(eng, theta: np.ndarray, ok: np.ndarray, X, Y) -> np.ndarray:
@@ -249,24 +258,6 @@ def _finite_or_none(v: float) -> float | None:
     """A metric that is undefined (inf, NaN) is recorded as absent (null), never as a number it is not."""
     v = float(v)
     return v if np.isfinite(v) else None
-
-
-def _check_memory(plan: Plan) -> None:
-    """Refuse in one line a run whose arrays would not fit in memory, before allocating any of them.
-
-    Per restart: the weights θ, the starting, best and working copies, the optimizer's arrays (twice:
-    stored and working) and about two arrays of gradient and update in the engine; the history (twice
-    with validation); the activations and deltas of one batch.
-    """
-    S, item, R = plan.net.structure, plan.net.dtype.itemsize, plan.restarts
-    n_state = len(plan.opt.init_state(1, 1, plan.net.dtype.type))
-    per_restart = (6 + 2 * n_state) * S.P * item
-    history = plan.epochs * 8 * (2 if plan.Xv is not None else 1)
-    batch = 3 * plan.batch_size * len(S.neurons) * item
-    need = R * (per_restart + history + batch)
-    require(need, "Training", "the restarts, the epochs or the network's size",
-            f"{R:,} restarts × ({S.P:,} parameters × {6 + 2 * n_state} arrays of {item} bytes, a history of "
-            f"{plan.epochs:,} epochs, a batch of {plan.batch_size:,} rows)")
 
 
 class _Checkpoints:

@@ -17,8 +17,10 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from .._memory import require
 from ..errors import DataError
-from ..model import losses as losses_mod, optimizers, schedules
+from ..model import losses as losses_mod
+from ..model import optimizers, schedules
 from ..model.network import Network
 from ..model.optimizers import Optimizer
 
@@ -145,7 +147,6 @@ def prepare(net, X, Y, *, loss, optimizer, step_size, epochs, batch_size, restar
     init_scale = number("init_scale", init_scale, 0.0)
     if target_loss is not None:
         target_loss = number("target_loss", target_loss)
-    eta0 = step_sizes(step_size, R)
     untrainable = [nu for nu in S.neurons if nu.activation == "step"]
     if untrainable:
         raise DataError(f"{untrainable[0].label} applies the step function, whose derivative is 0 almost "
@@ -182,8 +183,10 @@ def prepare(net, X, Y, *, loss, optimizer, step_size, epochs, batch_size, restar
                         "examples. Use batch_size=None.",
                         cli=f"rprop works on the full batch only; received --batch-size {batch_size} for {N} "
                             "training rows. Use --batch-size 0 (the full batch).")
+    check_memory(net, opt, R, epochs, bs, Xv is not None, Xa.nbytes + Ya.nbytes)
+    eta0 = step_sizes(step_size, R)
     config = {"loss": lo.name, "optimizer": opt.name, "momentum": opt.momentum, "nesterov": opt.nesterov,
-              "optimizer_options": _optimizer_options(opt), "step_size": _step_size_record(eta0),
+              "optimizer_options": _optimizer_options(opt), "step_size": step_size_record(eta0),
               "schedule": sched.describe(), "epochs": epochs, "batch_size": bs, "restarts": R,
               "seed": seed, "entropy": str(ss.entropy), "first_restart": first_restart, "N": N, "P": S.P,
               "dtype": np.dtype(dtype).name, "init": init, "init_scale": init_scale,
@@ -195,14 +198,36 @@ def prepare(net, X, Y, *, loss, optimizer, step_size, epochs, batch_size, restar
     return Plan(net, lo, opt, sched, Xa, Ya, Xv, Yv, bs, epochs, R, eta0, shuffle_ss, config)
 
 
+def check_memory(net: Network, opt: Optimizer, R: int, epochs: int, batch_size: int, validation: bool,
+                 data_bytes: int = 0) -> None:
+    """Refuse in one line a run whose arrays would not fit in memory, before allocating any of them.
+
+    Per restart: the weights θ, the starting, best and working copies, the optimizer's arrays (twice:
+    stored and working) and about two arrays of gradient and update in the engine; the history (twice
+    with validation); the activations and deltas of one batch; and twice the data (the copies training
+    makes: a split, C order).
+    """
+    S, item = net.structure, net.dtype.itemsize
+    n_state = len(opt.init_state(1, 1, net.dtype.type))
+    per_restart = (6 + 2 * n_state) * S.P * item
+    history = epochs * 8 * (2 if validation else 1)
+    batch = 3 * batch_size * len(S.neurons) * item
+    need = R * (per_restart + history + batch) + 2 * data_bytes
+    require(need, "Training", "the restarts, the epochs or the network's size",
+            f"{R:,} restart{'s' * (R != 1)} × ({S.P:,} parameters × {6 + 2 * n_state} arrays of {item} bytes, "
+            f"a history of {epochs:,} epochs, a batch of {batch_size:,} rows), and the data's copies")
+
+
 def architecture(net: Network) -> str:
     """'3 in → 6 tanh → 1 identity, 31 edges (crc32 …)': the levels' sizes and activations, and the edges."""
     S = net.structure
     parts = [f"{S.n_in} in"]
     for lev in S.levels[1:]:
         parts.append(" + ".join(f"{sl.stop - sl.start} {act.name}" for act, sl in lev.segments))
-    edges = np.asarray(S.edges, dtype=np.int64)
-    return " → ".join(parts) + f", {len(S.edges)} edges (crc32 {_crc(edges)})"
+    # which neuron sits in which column of each level, and where each edge's weight lives: together they
+    # pin every edge (i, j) without converting the edge list (0.1 s for 235,000 edges)
+    ids = np.array([i for lev in S.levels for i in lev.ids], dtype=np.int64)
+    return " → ".join(parts) + f", {len(S.edge_param)} edges (crc32 {_crc(ids, S.edge_param)})"
 
 
 def _optimizer_options(opt: Optimizer) -> dict:
@@ -211,7 +236,7 @@ def _optimizer_options(opt: Optimizer) -> dict:
     return {f.name: getattr(opt, f.name) for f in fields(opt) if f.name in used.get(opt.name, ())}
 
 
-def _step_size_record(eta0: np.ndarray) -> float | str:
+def step_size_record(eta0: np.ndarray) -> float | str:
     """η₀ as the config shows it: one number, or the range and checksum of one per restart."""
     if np.all(eta0 == eta0[0]):
         return float(eta0[0])
@@ -219,7 +244,8 @@ def _step_size_record(eta0: np.ndarray) -> float | str:
 
 
 def _crc(*arrays: np.ndarray) -> int:
+    """CRC-32 of the arrays' bytes, read in place (``tobytes`` would copy: 0.36 s against 0.08 s for 125 MB)."""
     c = 0
     for a in arrays:
-        c = zlib.crc32(np.ascontiguousarray(a), c)      # the buffer itself: no copy of the data (62 MB for 20,000 × 784)
+        c = zlib.crc32(np.ascontiguousarray(a).reshape(-1).view(np.uint8), c)
     return c
