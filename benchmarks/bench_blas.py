@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -75,6 +76,7 @@ def setup(route_code, workload, dtype):
 def in_ref(ref: str) -> None:
     """Run this script with the package of commit ``ref`` (checked out into a temporary worktree)."""
     root = Path(__file__).resolve().parent.parent
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))    # a killed run still removes its worktree
     with tempfile.TemporaryDirectory(prefix="neuronet-blas-") as tmp:
         tree = Path(tmp) / "tree"
         subprocess.run(["git", "-C", str(root), "worktree", "add", "--detach", str(tree), ref], check=True,

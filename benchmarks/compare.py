@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -124,6 +125,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="tiny workloads: checks the script, measures nothing")
     args = ap.parse_args()
     names = [n for g in args.only.split(",") for n in GROUPS[g]]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))    # a killed run still removes its worktree
     with tempfile.TemporaryDirectory(prefix="neuronet-compare-") as tmp:
         old = Path(tmp) / "old"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old), args.ref], check=True,
