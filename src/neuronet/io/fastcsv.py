@@ -158,22 +158,22 @@ def _scan(buf, pos, n, ncols, final, starts, ends, flags, rowline, line, max_fie
 @numba.njit(cache=True, nogil=True, inline="always")
 def _classify_cell(buf, starts, ends, flags, r, col, values, kinds, lo, hi, na_bytes, na_len, pow10):
     """Sort the cell of row r, column ``col`` (see the module docstring); a plain number's value goes to
-    ``values[r]``, the cell's bounds stripped of spaces to ``lo[r]``, ``hi[r]``."""
+    ``values[col, r]``, the cell's bounds stripped of spaces to ``lo[col, r]``, ``hi[col, r]``."""
     s = starts[col, r]
     e = ends[col, r]
-    lo[r] = s
-    hi[r] = e
+    lo[col, r] = s
+    hi[col, r] = e
     if flags[col, r] == 2:
-        kinds[r] = _TEXT
+        kinds[col, r] = _TEXT
         return
     while s < e and (buf[s] == 32 or buf[s] == 9):
         s += 1
     while e > s and (buf[e - 1] == 32 or buf[e - 1] == 9):
         e -= 1
-    lo[r] = s
-    hi[r] = e
+    lo[col, r] = s
+    hi[col, r] = e
     if s == e:
-        kinds[r] = _MISS
+        kinds[col, r] = _MISS
         return
     # [+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?
     p = s
@@ -228,15 +228,15 @@ def _classify_cell(buf, starts, ends, flags, r, col, values, kinds, lo, hi, na_b
         if sig <= 15 and -22 <= exp10 <= 22:
             v = float(m)
             v = v * pow10[exp10] if exp10 >= 0 else v / pow10[-exp10]
-            values[r] = -v if neg else v
-            kinds[r] = _NUM
+            values[col, r] = -v if neg else v
+            kinds[col, r] = _NUM
         elif sig == 0:
-            values[r] = -0.0 if neg else 0.0
-            kinds[r] = _NUM
+            values[col, r] = -0.0 if neg else 0.0
+            kinds[col, r] = _NUM
         else:
-            kinds[r] = _SLOW
+            kinds[col, r] = _SLOW
         return
-    kinds[r] = _TEXT
+    kinds[col, r] = _TEXT
     n = e - s
     for k in range(na_len.shape[0]):                    # NA spellings (ASCII, any case)
         if na_len[k] != n:
@@ -250,7 +250,7 @@ def _classify_cell(buf, starts, ends, flags, r, col, values, kinds, lo, hi, na_b
                 same = False
                 break
         if same:
-            kinds[r] = _MISS
+            kinds[col, r] = _MISS
             break
 
 
@@ -265,8 +265,7 @@ def _classify_all(buf, starts, ends, flags, rows, values, kinds, lo, hi, na_byte
         b = min(a + step, rows)
         for col in range(ncols):
             for r in range(a, b):
-                _classify_cell(buf, starts, ends, flags, r, col, values[col], kinds[col], lo[col], hi[col], na_bytes,
-                               na_len, pow10)
+                _classify_cell(buf, starts, ends, flags, r, col, values, kinds, lo, hi, na_bytes, na_len, pow10)
 
 
 @numba.njit(cache=True, nogil=True)

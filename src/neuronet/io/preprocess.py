@@ -64,10 +64,13 @@ _ID_NAME = re.compile(r"(?:^|[\W_])(?:id|key|index|idx|uuid|guid|row|no|number)$
 
 
 def _scale_safe_moments(v: np.ndarray) -> tuple[float, float]:
-    """Mean and population standard deviation of finite values, computed on v / max|v| (no overflow)."""
-    s = float(np.max(np.abs(v))) if len(v) else 0.0
+    """Mean and population standard deviation of finite values; computed on v / max|v| when the squares
+    could overflow (values beyond 1e150), so that ±1e308 standardizes too."""
+    s = max(float(v.max()), -float(v.min())) if len(v) else 0.0
     if s == 0.0:
         return 0.0, 0.0
+    if s < 1e150:
+        return float(v.mean()), float(v.std())
     u = v / s
     return s * float(u.mean()), s * float(u.std())
 
@@ -476,8 +479,8 @@ def _fit_column(t: Table, name: str, categorical: bool, use: bool, max_categorie
 
 def _integer_identifier(name: str, v: np.ndarray, n_rows: int) -> bool:
     """A numeric column of distinct integers that is a run (1, 2, 3, … in any order) or named like an id."""
-    if len(v) < ID_MIN_ROWS or not np.all(v == np.round(v)):
-        return False
+    if len(v) < ID_MIN_ROWS or not np.all(v[:64] == np.round(v[:64])) or not np.all(v == np.round(v)):
+        return False                                         # (the first rows settle most columns cheaply)
     u = np.unique(v)
     if len(u) < ID_SHARE * len(v):
         return False
