@@ -181,17 +181,12 @@ def _print_model(model, net, counts, prep) -> None:
         else:
             con.print(f"task: regression of {prep.target!r} (mean {prep.target_mean:.4g}, std {prep.target_std:.4g}; "
                       f"loss {prep.loss})")
-        table = Table(title=f"{len(prep.features)} input columns -> {prep.n_inputs} inputs", title_justify="left")
+        table = Table(title=f"{len(prep.columns)} input columns -> {prep.n_inputs} inputs", title_justify="left")
         table.add_column("column")
         table.add_column("kind")
         table.add_column("preprocessing")
         for f in prep.features:
-            if f["kind"] == "numeric":
-                table.add_row(f["name"], "numeric", f"(x − {f['mean']:.4g}) / {f['std']:.4g}")
-            else:
-                cats = f["categories"]
-                shown = ", ".join(cats[:8]) + (f", … ({len(cats)} in all)" if len(cats) > 8 else "")
-                table.add_row(f["name"], "text", f"one-hot: {shown}")
+            table.add_row(*_column_row(f))
         con.print(table)
     tr = info.get("training")
     if isinstance(tr, dict):
@@ -203,6 +198,26 @@ def _print_model(model, net, counts, prep) -> None:
         for name, m in metrics.items():
             if isinstance(m, dict) and "rows" in m:
                 con.print(f"{name} ({m['rows']} rows): {_metric_text(prep, m)}")
+
+
+def _column_row(f: dict) -> tuple[str, str, str]:
+    """(column, kind, what the preprocessing does) for `show`: escaped, since names and categories come from data."""
+    from rich.markup import escape  # noqa: PLC0415
+
+    from ..io.columns import style_text  # noqa: PLC0415
+
+    if f["kind"] == "numeric":
+        how = f"(x − {f['mean']:.4g}) / {f['std']:.4g}"
+        if f.get("indicator"):
+            how += f"; missing: median {f['median']:.4g} and a was-missing input"
+        if f.get("parse"):
+            how += f"; written with {style_text(f['parse'])}"
+        return escape(f["name"]), "numeric", escape(how)
+    if f["kind"] == "dropped":
+        return escape(f["name"]), "left out", escape(f["reason"])
+    cats = f["categories"] + ["(missing)"] * f.get("missing", False) + ["(other)"] * f.get("other", False)
+    shown = ", ".join(cats[:8]) + (f", … ({len(cats)} in all)" if len(cats) > 8 else "")
+    return escape(f["name"]), "text", escape(f"one-hot: {shown}")
 
 
 def _ids(ids: list[int]) -> str:
