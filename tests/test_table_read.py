@@ -141,3 +141,11 @@ def test_fast_reader_equals_the_csv_module(tmp_path_factory, case):
     w.writerows(rows)
     fast, slow = both(tmp_path_factory.mktemp("eq"), buf.getvalue())
     assert_same(fast, slow)
+
+
+def test_columns_grow_when_the_first_block_misjudges_the_row_count(tmp_path, monkeypatch):
+    text = "a,b\n" + "".join(f"{'x' * 60},{i}\n" for i in range(5)) + "".join(f"s,{i}\n" for i in range(400))
+    monkeypatch.setattr(fastcsv, "BLOCK", 200)
+    fast, slow = both(tmp_path, text)
+    assert_same(fast, slow)
+    assert fast.n_rows == 405 and fast.columns["b"].values[-1] == 399

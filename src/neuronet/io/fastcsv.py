@@ -16,7 +16,10 @@ store each block straight into compact columns (:mod:`neuronet.io.columns`):
 3. ``_factorize`` gives equal texts one code by hashing their bytes, so Python decodes
    each distinct text once, not once a cell.
 
-Memory: the file is read in blocks of BLOCK bytes; what stays is 12 bytes per cell.
+Memory: the file is read in blocks of BLOCK bytes, into working arrays reused block by block; the
+columns' final arrays (12 bytes per cell) are sized from the first block and filled in place.
+On the machines this was measured on, touching fresh memory costs more than parsing, so the
+reader allocates as little of it as it can.
 """
 
 from __future__ import annotations
@@ -314,47 +317,59 @@ def _field_text(buf: np.ndarray, s: int, e: int, flag: int) -> str:
     return raw
 
 
-def _column_chunk(buf, starts, ends, flags, values, kinds, lo, hi, rows: int, col: int, keep: bool
-                  ) -> tuple[Column, list[str] | None]:
-    """One block's cells of column ``col`` as a Column (and as written, when ``keep``), from ``_classify``'s
-    results for that column: values, kinds and stripped bounds lo, hi (rows,)."""
-    codes = np.full(rows, NUMBER, dtype=np.int32)
-    codes[kinds == _MISS] = MISSING
-    for r in np.flatnonzero(kinds == _SLOW).tolist():
-        v = float(buf[lo[r]:hi[r]].tobytes())
-        if np.isfinite(v):
-            values[r] = v
-        else:                                           # 1e999: kept as written, refused where it is used
-            kinds[r] = _TEXT
-    texts: list[str] = []
-    which = np.flatnonzero(kinds == _TEXT)
-    if len(which):
-        local = np.empty(rows, dtype=np.int64)
-        firsts = _factorize(buf, lo, hi, which, local)
-        index: dict[str, int] = {}
-        final = np.empty(len(firsts), dtype=np.int64)
-        number = np.full(len(firsts), np.nan)
-        for u, r in enumerate(firsts.tolist()):
-            text = _field_text(buf, int(lo[r]), int(hi[r]), int(flags[col, r])).strip()
-            v = plain_number(text)
-            if v is not None and np.isfinite(v):
-                final[u], number[u] = NUMBER, v
-            elif text.lower() in NA_SPELLINGS:
-                final[u] = MISSING
-            else:
-                final[u] = index.setdefault(text, len(index))
-        mapped = final[local[which]]
-        codes[which] = mapped
-        values[which] = number[local[which]]
-        texts = list(index)
-    raw = None
-    if keep:
-        raw = []
-        for r in range(rows):
-            quoted = int(flags[col, r] == 1)                 # include the quotes: the csv module removes them
-            raw.append(_field_text(buf, int(starts[col, r]) - quoted, int(ends[col, r]) + quoted,
-                                   2 if flags[col, r] else 0))
-    return Column(values, codes, texts), raw
+class _Builder:
+    """One column's final arrays, filled block by block in place (fresh memory is the costly part of reading
+    a big file: no per-block arrays, no concatenation). Sized by an estimate of the row count; grown if short."""
+
+    def __init__(self, n: int, keep: bool):
+        self.values = np.empty(n)
+        self.codes = np.empty(n, dtype=np.int32)
+        self.index: dict[str, int] = {}
+        self.raw: list[str] | None = [] if keep else None
+
+    def grow(self, n: int) -> None:
+        self.values = np.concatenate([self.values, np.empty(n - len(self.values))])
+        self.codes = np.concatenate([self.codes, np.empty(n - len(self.codes), dtype=np.int32)])
+
+    def column(self, n: int) -> Column:
+        return Column(self.values[:n], self.codes[:n], list(self.index))
+
+    def add(self, buf, starts, ends, flags, values, kinds, lo, hi, rows: int, col: int, at: int) -> None:
+        """Rows at … at + rows: one block's cells of column ``col`` from ``_classify_all``'s results for it
+        (values, kinds and the bounds lo, hi stripped of spaces, each (rows,))."""
+        out_v, out_c = self.values[at:at + rows], self.codes[at:at + rows]
+        out_v[:] = values
+        out_v[kinds != _NUM] = np.nan                    # the working array holds old values there
+        out_c[:] = NUMBER
+        out_c[kinds == _MISS] = MISSING
+        for r in np.flatnonzero(kinds == _SLOW).tolist():
+            v = float(buf[lo[r]:hi[r]].tobytes())
+            if np.isfinite(v):
+                out_v[r] = v
+            else:                                       # 1e999: kept as written, refused where it is used
+                kinds[r] = _TEXT
+        which = np.flatnonzero(kinds == _TEXT)
+        if len(which):
+            local = np.empty(rows, dtype=np.int64)
+            firsts = _factorize(buf, lo, hi, which, local)
+            final = np.empty(len(firsts), dtype=np.int64)
+            number = np.full(len(firsts), np.nan)
+            for u, r in enumerate(firsts.tolist()):
+                text = _field_text(buf, int(lo[r]), int(hi[r]), int(flags[col, r])).strip()
+                v = plain_number(text)
+                if v is not None and np.isfinite(v):
+                    final[u], number[u] = NUMBER, v
+                elif text.lower() in NA_SPELLINGS:
+                    final[u] = MISSING
+                else:
+                    final[u] = self.index.setdefault(text, len(self.index))
+            out_c[which] = final[local[which]]
+            out_v[which] = number[local[which]]
+        if self.raw is not None:
+            for r in range(rows):
+                quoted = int(flags[col, r] == 1)             # include the quotes: the csv module removes them
+                self.raw.append(_field_text(buf, int(starts[col, r]) - quoted, int(ends[col, r]) + quoted,
+                                            2 if flags[col, r] else 0))
 
 
 def _header(data: bytes, name: str) -> tuple[list[str], int, int]:
@@ -398,33 +413,41 @@ def read_path(path: Path, name: str, size: int, keep_text=()) -> Table:
         header, header_line, offset = _header(data, name)
         names = column_names(header, name, header_line)
         ncols = len(names)
-        keep = [n in keep_text for n in names]
-        chunks: list[list[Column]] = []
-        raws: list[list[list[str] | None]] = []
-        lines: list[np.ndarray] = []
         buf = np.frombuffer(data, dtype=np.uint8)
         pos, line, final = offset, data[:offset].count(b"\n") + 1, len(data) < BLOCK
         cap = max(1024, BLOCK // max(8, 2 * ncols))
         starts = np.empty((ncols, cap), dtype=np.int64)          # field k of row r: buf[starts[k, r]:ends[k, r]]
         ends = np.empty((ncols, cap), dtype=np.int64)
         flags = np.empty((ncols, cap), dtype=np.uint8)
+        values = np.empty((ncols, cap))                           # _classify_all's results, reused block by block
+        kinds = np.empty((ncols, cap), dtype=np.int8)
+        lo = np.empty((ncols, cap), dtype=np.int64)
+        hi = np.empty((ncols, cap), dtype=np.int64)
         rowline = np.empty(cap, dtype=np.int64)
+        builders: list[_Builder] = []
+        lines = np.empty(0, dtype=np.int64)
+        n = 0
         while True:
             rows, new_pos, line, code, err_line, err_value = _scan(buf, pos, len(buf), ncols, final, starts, ends,
                                                                    flags, rowline, line, MAX_FIELD)
             _check(code, err_line, err_value, name, ncols)
             if rows:
                 _check_text(buf, pos, new_pos, name, line)
-                values = np.full((ncols, rows), np.nan)                # (ncols, rows): column by column
-                kinds = np.empty((ncols, rows), dtype=np.int8)
-                lo = np.empty((ncols, rows), dtype=np.int64)
-                hi = np.empty((ncols, rows), dtype=np.int64)
+                if not builders:                          # size the columns by the first block's bytes per row
+                    guess = int(size / max(new_pos - pos, 1) * rows * 1.02) + 1024
+                    builders = [_Builder(guess, k in keep_text) for k in names]
+                    lines = np.empty(guess, dtype=np.int64)
+                if n + rows > len(lines):
+                    more_rows = max(n + rows, int(len(lines) * 1.25))
+                    for b in builders:
+                        b.grow(more_rows)
+                    lines = np.concatenate([lines, np.empty(more_rows - len(lines), dtype=np.int64)])
                 _classify_all(buf, starts, ends, flags, rows, values, kinds, lo, hi, _NA_BYTES, _NA_LEN, _POW10)
-                pieces = [_column_chunk(buf, starts, ends, flags, values[k], kinds[k], lo[k], hi[k], rows, k, keep[k])
-                          for k in range(ncols)]
-                chunks.append([p[0] for p in pieces])
-                raws.append([p[1] for p in pieces])
-                lines.append(rowline[:rows].copy())
+                for k, b in enumerate(builders):
+                    b.add(buf, starts, ends, flags, values[k, :rows], kinds[k, :rows], lo[k, :rows], hi[k, :rows],
+                          rows, k, n)
+                lines[n:n + rows] = rowline[:rows]
+                n += rows
             pos = new_pos
             if code == _OK and rows == cap:
                 continue                                   # the row arrays are full: scan on
@@ -438,11 +461,11 @@ def read_path(path: Path, name: str, size: int, keep_text=()) -> Table:
             final = len(more) < BLOCK
             buf = np.frombuffer(rest + more, dtype=np.uint8)
             pos = 0
-    if not lines:
+    if not n:
         raise DataError(f"{name} has a header (line {header_line}) but no data rows.")
-    columns = {h: Column.concat([c[k] for c in chunks]) for k, h in enumerate(names)}
-    raw = {h: [s for r in raws for s in r[k]] for k, h in enumerate(names) if keep[k]}
-    return Table(name, columns, np.concatenate(lines), size_bytes=max(size, 1), raw=raw)
+    columns = {h: b.column(n) for h, b in zip(names, builders)}
+    raw = {h: b.raw for h, b in zip(names, builders) if b.raw is not None}
+    return Table(name, columns, lines[:n], size_bytes=max(size, 1), raw=raw)
 
 
 def _check(code: int, err_line: int, err_value: int, name: str, ncols: int) -> None:
