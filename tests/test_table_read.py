@@ -149,3 +149,11 @@ def test_columns_grow_when_the_first_block_misjudges_the_row_count(tmp_path, mon
     fast, slow = both(tmp_path, text)
     assert_same(fast, slow)
     assert fast.n_rows == 405 and fast.columns["b"].values[-1] == 399
+
+
+def test_a_column_with_many_texts_read_in_blocks(tmp_path, monkeypatch):
+    text = "a,b\n" + "".join(f"t{i % 300},{i}\n" for i in range(900))
+    monkeypatch.setattr(fastcsv, "BLOCK", 500)
+    fast, slow = both(tmp_path, text)
+    assert_same(fast, slow)
+    assert len(fast.columns["a"].texts) == 300 and fast.columns["a"].codes.max() == 299

@@ -4,7 +4,8 @@ A CSV cell is text; what it means depends on the column. This module decides it 
 cell by cell, and stores a column compactly (8 + 4 bytes a row, whatever the text)::
 
     values[b]   float64   the cell's number when it is a plain finite number, else NaN
-    codes[b]    int32     NUMBER (-1), MISSING (-2), or k: the cell is the text texts[k]
+    codes[b]    int8/32   NUMBER (-1), MISSING (-2), or k: the cell is the text texts[k] (int8 while
+                          a column read from a file has at most 127 distinct texts)
     texts       list      the distinct other texts, each stored once (stripped; also "inf" and
                           "1e999": kept as written, so that a message can quote them)
 
@@ -101,7 +102,7 @@ class Column:
     """One column of a table, stored by kind of cell (see the module docstring)."""
 
     values: np.ndarray       # (B,) float64
-    codes: np.ndarray        # (B,) int32
+    codes: np.ndarray        # (B,) int8 or int32
     texts: list[str]
 
     def __len__(self) -> int:

@@ -35,7 +35,7 @@ from ..errors import DataError
 from .columns import MISSING, NA_SPELLINGS, NUMBER, Column, plain_number
 from .table import MAX_FIELD, MAX_LINE, Table, column_names, decode, too_long, unclosed_quote
 
-BLOCK = 16 * 2 ** 20
+BLOCK = 8 * 2 ** 20
 _QUOTE, _COMMA, _LF, _CR = 34, 44, 10, 13
 # _scan's result codes
 _OK, _MORE, _FIELDS, _LONG, _UNCLOSED = 0, 1, 2, 3, 4
@@ -159,13 +159,11 @@ def _scan(buf, pos, n, ncols, final, starts, ends, flags, rowline, line, max_fie
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _classify_cell(buf, starts, ends, flags, r, col, values, kinds, lo, hi, na_bytes, na_len, pow10):
+def _classify_cell(buf, starts, ends, flags, r, col, values, kinds, na_bytes, na_len, pow10):
     """Sort the cell of row r, column ``col`` (see the module docstring); a plain number's value goes to
-    ``values[col, r]``, the cell's bounds stripped of spaces to ``lo[col, r]``, ``hi[col, r]``."""
+    ``values[col, r]``, and the cell's bounds are stripped of spaces in place (``_written`` undoes it)."""
     s = starts[col, r]
     e = ends[col, r]
-    lo[col, r] = s
-    hi[col, r] = e
     if flags[col, r] == 2:
         kinds[col, r] = _TEXT
         return
@@ -173,8 +171,8 @@ def _classify_cell(buf, starts, ends, flags, r, col, values, kinds, lo, hi, na_b
         s += 1
     while e > s and (buf[e - 1] == 32 or buf[e - 1] == 9):
         e -= 1
-    lo[col, r] = s
-    hi[col, r] = e
+    starts[col, r] = s
+    ends[col, r] = e
     if s == e:
         kinds[col, r] = _MISS
         return
@@ -258,7 +256,7 @@ def _classify_cell(buf, starts, ends, flags, r, col, values, kinds, lo, hi, na_b
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
-def _classify_all(buf, starts, ends, flags, rows, values, kinds, lo, hi, na_bytes, na_len, pow10):
+def _classify_all(buf, starts, ends, flags, rows, values, kinds, na_bytes, na_len, pow10):
     """``_classify_cell`` for every cell, tile of rows by tile (the buffer is read about in order), the tiles
     shared among numba's threads: (ncols, rows) results."""
     ncols = values.shape[0]
@@ -268,7 +266,7 @@ def _classify_all(buf, starts, ends, flags, rows, values, kinds, lo, hi, na_byte
         b = min(a + step, rows)
         for col in range(ncols):
             for r in range(a, b):
-                _classify_cell(buf, starts, ends, flags, r, col, values, kinds, lo, hi, na_bytes, na_len, pow10)
+                _classify_cell(buf, starts, ends, flags, r, col, values, kinds, na_bytes, na_len, pow10)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -323,18 +321,18 @@ class _Builder:
 
     def __init__(self, n: int, keep: bool):
         self.values = np.empty(n)
-        self.codes = np.empty(n, dtype=np.int32)
+        self.codes = np.empty(n, dtype=np.int8)          # int32 once the column has more than 127 texts
         self.index: dict[str, int] = {}
         self.raw: list[str] | None = [] if keep else None
 
     def grow(self, n: int) -> None:
         self.values = np.concatenate([self.values, np.empty(n - len(self.values))])
-        self.codes = np.concatenate([self.codes, np.empty(n - len(self.codes), dtype=np.int32)])
+        self.codes = np.concatenate([self.codes, np.empty(n - len(self.codes), dtype=self.codes.dtype)])
 
     def column(self, n: int) -> Column:
         return Column(self.values[:n], self.codes[:n], list(self.index))
 
-    def add(self, buf, starts, ends, flags, values, kinds, lo, hi, rows: int, col: int, at: int) -> None:
+    def add(self, buf, flags, values, kinds, lo, hi, rows: int, col: int, at: int) -> None:
         """Rows at … at + rows: one block's cells of column ``col`` from ``_classify_all``'s results for it
         (values, kinds and the bounds lo, hi stripped of spaces, each (rows,))."""
         out_v, out_c = self.values[at:at + rows], self.codes[at:at + rows]
@@ -363,13 +361,26 @@ class _Builder:
                     final[u] = MISSING
                 else:
                     final[u] = self.index.setdefault(text, len(self.index))
+            if len(self.index) > 127 and self.codes.dtype == np.int8:
+                self.codes = self.codes.astype(np.int32)
+                out_c = self.codes[at:at + rows]
             out_c[which] = final[local[which]]
             out_v[which] = number[local[which]]
         if self.raw is not None:
-            for r in range(rows):
-                quoted = int(flags[col, r] == 1)             # include the quotes: the csv module removes them
-                self.raw.append(_field_text(buf, int(starts[col, r]) - quoted, int(ends[col, r]) + quoted,
-                                            2 if flags[col, r] else 0))
+            self.raw += [_written(buf, int(lo[r]), int(hi[r]), int(flags[col, r])) for r in range(rows)]
+
+
+def _written(buf: np.ndarray, s: int, e: int, flag: int) -> str:
+    """A field as the csv module gives it, from its bounds stripped of spaces: the spaces back, unquoted."""
+    if flag == 2:
+        return _field_text(buf, s, e, 2)
+    while s > 0 and buf[s - 1] in (32, 9):
+        s -= 1
+    while e < len(buf) and buf[e] in (32, 9):
+        e += 1
+    if flag == 1:                                        # with its quotes: the csv module removes them
+        return _field_text(buf, s - 1, e + 1, 2)
+    return _field_text(buf, s, e, 0)
 
 
 def _header(data: bytes, name: str) -> tuple[list[str], int, int]:
@@ -421,8 +432,6 @@ def read_path(path: Path, name: str, size: int, keep_text=()) -> Table:
         flags = np.empty((ncols, cap), dtype=np.uint8)
         values = np.empty((ncols, cap))                           # _classify_all's results, reused block by block
         kinds = np.empty((ncols, cap), dtype=np.int8)
-        lo = np.empty((ncols, cap), dtype=np.int64)
-        hi = np.empty((ncols, cap), dtype=np.int64)
         rowline = np.empty(cap, dtype=np.int64)
         builders: list[_Builder] = []
         lines = np.empty(0, dtype=np.int64)
@@ -442,10 +451,9 @@ def read_path(path: Path, name: str, size: int, keep_text=()) -> Table:
                     for b in builders:
                         b.grow(more_rows)
                     lines = np.concatenate([lines, np.empty(more_rows - len(lines), dtype=np.int64)])
-                _classify_all(buf, starts, ends, flags, rows, values, kinds, lo, hi, _NA_BYTES, _NA_LEN, _POW10)
+                _classify_all(buf, starts, ends, flags, rows, values, kinds, _NA_BYTES, _NA_LEN, _POW10)
                 for k, b in enumerate(builders):
-                    b.add(buf, starts, ends, flags, values[k, :rows], kinds[k, :rows], lo[k, :rows], hi[k, :rows],
-                          rows, k, n)
+                    b.add(buf, flags, values[k, :rows], kinds[k, :rows], starts[k, :rows], ends[k, :rows], rows, k, n)
                 lines[n:n + rows] = rowline[:rows]
                 n += rows
             pos = new_pos
