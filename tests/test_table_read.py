@@ -118,6 +118,10 @@ def test_blocks_split_records_anywhere(tmp_path, monkeypatch):
     fast, slow = both(tmp_path, text)
     assert_same(fast, slow)
     assert fast.n_rows == 300
+    monkeypatch.setattr(fastcsv, "BLOCK", 4096)           # and blocks scanned in several calls of 5 rows
+    monkeypatch.setattr(fastcsv, "SCAN_ROWS", 5)
+    fast, slow = both(tmp_path, text)
+    assert_same(fast, slow)
 
 
 CELLS = st.one_of(

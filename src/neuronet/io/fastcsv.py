@@ -32,10 +32,11 @@ import numba
 import numpy as np
 
 from ..errors import DataError
-from .columns import MISSING, NA_SPELLINGS, NUMBER, Column, plain_number
+from .columns import MISSING, NA_SPELLINGS, NUMBER, Column, fresh_array, plain_number
 from .table import MAX_FIELD, MAX_LINE, Table, column_names, decode, too_long, unclosed_quote
 
 BLOCK = 8 * 2 ** 20
+SCAN_ROWS = 65_536
 _QUOTE, _COMMA, _LF, _CR = 34, 44, 10, 13
 # _scan's result codes
 _OK, _MORE, _FIELDS, _LONG, _UNCLOSED = 0, 1, 2, 3, 4
@@ -320,8 +321,8 @@ class _Builder:
     a big file: no per-block arrays, no concatenation). Sized by an estimate of the row count; grown if short."""
 
     def __init__(self, n: int, keep: bool):
-        self.values = np.empty(n)
-        self.codes = np.empty(n, dtype=np.int8)          # int32 once the column has more than 127 texts
+        self.values = fresh_array(n)
+        self.codes = fresh_array(n, np.int8)             # int32 once the column has more than 127 texts
         self.index: dict[str, int] = {}
         self.raw: list[str] | None = [] if keep else None
 
@@ -426,12 +427,12 @@ def read_path(path: Path, name: str, size: int, keep_text=()) -> Table:
         ncols = len(names)
         buf = np.frombuffer(data, dtype=np.uint8)
         pos, line, final = offset, data[:offset].count(b"\n") + 1, len(data) < BLOCK
-        cap = max(1024, BLOCK // max(8, 2 * ncols))
-        starts = np.empty((ncols, cap), dtype=np.int64)          # field k of row r: buf[starts[k, r]:ends[k, r]]
-        ends = np.empty((ncols, cap), dtype=np.int64)
-        flags = np.empty((ncols, cap), dtype=np.uint8)
-        values = np.empty((ncols, cap))                           # _classify_all's results, reused block by block
-        kinds = np.empty((ncols, cap), dtype=np.int8)
+        cap = min(max(1024, BLOCK // max(8, 2 * ncols)), SCAN_ROWS)  # rows per scan (a block may take several)
+        starts = fresh_array((ncols, cap), np.int64)             # field k of row r: buf[starts[k, r]:ends[k, r]]
+        ends = fresh_array((ncols, cap), np.int64)
+        flags = fresh_array((ncols, cap), np.uint8)
+        values = fresh_array((ncols, cap))                        # _classify_all's results, reused block by block
+        kinds = fresh_array((ncols, cap), np.int8)
         rowline = np.empty(cap, dtype=np.int64)
         builders: list[_Builder] = []
         lines = np.empty(0, dtype=np.int64)
