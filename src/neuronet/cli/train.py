@@ -195,8 +195,8 @@ def _rows_with_target(t: tabular.Table, target: str, quiet: bool) -> tabular.Tab
     if not keep.any():
         raise DataError(f"{t.source}: the target column {target!r} is empty in every row.")
     if not quiet:
-        _out().print(f"note: left out {int((~keep).sum()):,} rows of {escape(t.source)} whose target {escape(target)!r} "
-                     "is missing")
+        _out().print(f"note: left out {int((~keep).sum()):,} rows of {escape(t.source)} whose target "
+                     f"{escape(target)!r} is missing")
     return t.rows(keep)
 
 
