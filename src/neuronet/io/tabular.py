@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
+from ..model.metrics import classification as classification_metrics  # noqa: F401  (one metrics module)
+from ..model.metrics import regression as regression_metrics  # noqa: F401
 from .columns import Column, canonical, is_missing, plain_number, written_number  # noqa: F401
 from .preprocess import (CLASSIFICATION, MAX_CATEGORIES, MAX_INFERRED_CLASSES, REGRESSION, TASKS,  # noqa: F401
                          Preprocessing, _label_key, infer_task, target_present, task_reason)
@@ -33,7 +35,7 @@ from .reading import open_data, read_csv  # noqa: F401
 from .table import MAX_FIELD, MAX_LINE, Table, from_dataset  # noqa: F401
 
 
-# -- splitting and metrics ---------------------------------------------------------------------
+# -- splitting, predicting ---------------------------------------------------------------------
 def split(n: int, fraction: float, seed: int | None = 0, y: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Training and validation row indices; stratified by class when ``y`` (class indices) is given.
 
@@ -57,28 +59,6 @@ def split(n: int, fraction: float, seed: int | None = 0, y: np.ndarray | None = 
     return tr, va
 
 
-def classification_metrics(true: list[str], pred: list[str], classes: list[str]) -> dict:
-    """Accuracy and the confusion matrix (rows: true label, columns: predicted label).
-
-    Labels that the model never saw in training get their own rows (their predictions are all wrong).
-    """
-    labels = list(classes) + sorted({t for t in true if t not in classes}, key=_label_key)
-    index = {c: k for k, c in enumerate(labels)}
-    cm = np.zeros((len(labels), len(labels)), dtype=np.int64)
-    for a, b in zip(true, pred):
-        cm[index[a], index[b]] += 1
-    return {"rows": len(true), "accuracy": float(np.trace(cm) / max(len(true), 1)), "labels": labels,
-            "confusion": cm.tolist()}
-
-
-def regression_metrics(true: np.ndarray, pred: np.ndarray) -> dict:
-    """RMSE, MAE and R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)² (NaN when the target is constant)."""
-    r = np.asarray(true, dtype=np.float64) - np.asarray(pred, dtype=np.float64)
-    ss = float(((true - np.mean(true)) ** 2).sum())
-    return {"rows": int(len(r)), "rmse": float(np.sqrt(np.mean(r ** 2))), "mae": float(np.mean(np.abs(r))),
-            "r2": float(1.0 - (r ** 2).sum() / ss) if ss > 0 else float("nan")}
-
-
 def predict(net, prep: Preprocessing, t: Table, counts: dict | None = None
             ) -> tuple[list[str] | np.ndarray, np.ndarray | None]:
     """Predicted labels (or values) for every row of ``t``, and class probabilities when the loss gives them.
@@ -87,15 +67,6 @@ def predict(net, prep: Preprocessing, t: Table, counts: dict | None = None
     """
     X = prep.transform(t, counts)
     return prep.decode(net.forward(X))
-
-
-def evaluate(net, prep: Preprocessing, t: Table) -> dict:
-    """The metrics of ``net`` on a table that holds the target column."""
-    t.column(prep.target, "target column")
-    pred, _ = predict(net, prep, t)
-    if prep.task == CLASSIFICATION:
-        return classification_metrics(prep.true_labels(t), pred, prep.classes)
-    return regression_metrics(prep.true_values(t), pred)
 
 
 # -- writing --------------------------------------------------------------------------------
