@@ -32,7 +32,7 @@ import numba
 import numpy as np
 
 from ..errors import DataError
-from .columns import MISSING, NA_SPELLINGS, NUMBER, Column, fresh_array, plain_number
+from .columns import MISSING, NA_SPELLINGS, NUMBER, TEXT, Column, fresh_array, sort_text
 from .table import MAX_FIELD, MAX_LINE, Table, column_names, decode, too_long, unclosed_quote
 
 BLOCK = 8 * 2 ** 20
@@ -353,13 +353,8 @@ class _Builder:
             number = np.full(len(firsts), np.nan)
             for u, r in enumerate(firsts.tolist()):
                 text = _field_text(buf, int(lo[r]), int(hi[r]), int(flags[col, r])).strip()
-                v = plain_number(text)
-                if v is not None and np.isfinite(v):
-                    final[u], number[u] = NUMBER, v
-                elif text.lower() in NA_SPELLINGS:
-                    final[u] = MISSING
-                else:
-                    final[u] = self.index.setdefault(text, len(self.index))
+                kind, number[u] = sort_text(text)
+                final[u] = kind if kind != TEXT else self.index.setdefault(text, len(self.index))
             if len(self.index) > 127 and self.codes.dtype == np.int8:
                 self.codes = self.codes.astype(np.int32)
                 out_c = self.codes[at:at + rows]
