@@ -50,7 +50,8 @@ def test_numeric_missing_cells_get_the_training_median_and_an_indicator():
     # a column with no missing cell in training has no indicator; a missing cell later gets the median
     q = Preprocessing.fit(table("x,y\n1,p\n2,q\n4,p\n"), "y")
     assert q.input_names == ["x"]
-    np.testing.assert_allclose(q.transform(table("x,y\n,p\n"))[:, 0], (2 - q.features[0]["mean"]) / q.features[0]["std"])
+    f = q.features[0]
+    np.testing.assert_allclose(q.transform(table("x,y\n,p\n"))[:, 0], (2 - f["mean"]) / f["std"])
     np.testing.assert_array_equal(round_trip(p).transform(t), X)
 
 
@@ -188,3 +189,21 @@ def test_round_trip_and_records_of_the_first_version_still_load():
     d["features"][1]["categories"] = "abc"
     with pytest.raises(ModelFileError, match="damaged preprocessing"):
         Preprocessing.from_dict(d, "m.json")
+
+
+def test_transform_is_the_same_whatever_the_row_blocks(monkeypatch):
+    from neuronet.io import preprocess
+
+    rng = np.random.default_rng(1)
+    cells = ["", "1,234", "5", "-2.5", "NA", "7%"]
+    text = "x,c,y\n" + "".join(f'"{rng.choice(cells)}",{rng.choice(["a", "b", ""])},{i % 2}\n' for i in range(50))
+    t = table(text)
+    p = Preprocessing.fit(t, "y")
+    whole = p.transform(t)
+    monkeypatch.setattr(preprocess, "FILL_ROWS", 3)
+    np.testing.assert_array_equal(p.transform(t), whole)
+    written = [line.split('"')[1] for line in text.splitlines()[1:]]
+    v = np.array([float(c.replace(",", "").rstrip("%")) if c not in ("", "NA") else np.nan for c in written])
+    f = p.features[0]
+    v[np.isnan(v)] = f["median"]
+    np.testing.assert_allclose(whole[:, 0], (v - f["mean"]) / f["std"])
