@@ -145,7 +145,7 @@ def show(
     kinds = [nu.kind for nu in net.neurons]
     counts = {k: kinds.count(k) for k in ("input", "bias", "hidden", "output")}
     desc = {"file": str(model), "neurons": len(kinds), **{f"{k}_neurons": v for k, v in counts.items()},
-            "layers": net.layers, "edges": len(net.edges), "dtype": str(net.dtype), "info": net.info}
+            "layers": net.layers, "edges": len(net.edges), "dtype": str(net.dtype), "info": _shown_info(net.info)}
     prep = None
     if "preprocessing" in net.info:
         prep = tabular.Preprocessing.of(net, str(model))
@@ -208,6 +208,14 @@ def _print_model(model, net, counts, prep) -> None:
         for name, m in metrics.items():
             if isinstance(m, dict) and "rows" in m:
                 con.print(f"{name} ({m['rows']:,} rows): {_metrics.line(m)}")
+
+
+def _shown_info(info: dict) -> dict:
+    """``info`` for people: the training rows' fingerprint as its counts, without its thousands of hashes."""
+    fp = info.get("training_rows")
+    if isinstance(fp, dict):
+        info = {**info, "training_rows": {k: v for k, v in fp.items() if k != "hashes"}}
+    return info
 
 
 def _treatment(f: dict) -> str:
