@@ -188,3 +188,21 @@ def test_round_trip_and_records_of_the_first_version_still_load():
     d["features"][1]["categories"] = "abc"
     with pytest.raises(ModelFileError, match="damaged preprocessing"):
         Preprocessing.from_dict(d, "m.json")
+
+
+def test_transform_is_the_same_whatever_the_row_blocks(monkeypatch):
+    from neuronet.io import preprocess
+
+    rng = np.random.default_rng(1)
+    cells = ["", "1,234", "5", "-2.5", "NA", "7%"]
+    text = "x,c,y\n" + "".join(f'"{rng.choice(cells)}",{rng.choice(["a", "b", ""])},{i % 2}\n' for i in range(50))
+    t = table(text)
+    p = Preprocessing.fit(t, "y")
+    whole = p.transform(t)
+    monkeypatch.setattr(preprocess, "FILL_ROWS", 3)
+    np.testing.assert_array_equal(p.transform(t), whole)
+    written = [line.split('"')[1] for line in text.splitlines()[1:]]
+    v = np.array([float(c.replace(",", "").rstrip("%")) if c not in ("", "NA") else np.nan for c in written])
+    f = p.features[0]
+    v[np.isnan(v)] = f["median"]
+    np.testing.assert_allclose(whole[:, 0], (v - f["mean"]) / f["std"])

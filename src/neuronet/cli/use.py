@@ -195,8 +195,7 @@ def _print_model(model, net, counts, prep) -> None:
         table.add_column("kind")
         table.add_column("preprocessing")
         for f in prep.features:
-            table.add_row(f["name"], {"numeric": "numeric", "categorical": "text"}.get(f["kind"], "left out"),
-                          _treatment(f))
+            table.add_row(*_column_row(f))
         con.print(table)
     tr = info.get("training")
     if isinstance(tr, dict):
@@ -218,23 +217,24 @@ def _shown_info(info: dict) -> dict:
     return info
 
 
-def _treatment(f: dict) -> str:
-    """What the preprocessing does to one column, in a line."""
-    if f["kind"] == "numeric":
-        text = f"(x − {number(f['mean'])}) / {number(f['std'])}"
-        if f.get("parse"):
-            from ..io.columns import style_text  # noqa: PLC0415
+def _column_row(f: dict) -> tuple[str, str, str]:
+    """(column, kind, what the preprocessing does) for `show`: escaped, since names and categories come from data."""
+    from rich.markup import escape  # noqa: PLC0415
 
-            text = f"read with {style_text(f['parse'])}; " + text
+    from ..io.columns import style_text  # noqa: PLC0415
+
+    if f["kind"] == "numeric":
+        how = f"(x − {f['mean']:.4g}) / {f['std']:.4g}"
         if f.get("indicator"):
-            text += f"; missing: {number(f['median'])} (the median) and an input '{f['name']} (missing)'"
-        return text
-    if f["kind"] == "categorical":
-        cats = list(f["categories"])
-        shown = ", ".join(cats[:8]) + (f", … ({len(cats)} in all)" if len(cats) > 8 else "")
-        extra = ["(missing)"] * bool(f.get("missing")) + ["(other)"] * bool(f.get("other"))
-        return f"one-hot: {shown}" + (f"; {', '.join(extra)}" if extra else "")
-    return f.get("reason", "not an input")
+            how += f"; missing: median {f['median']:.4g} and a was-missing input"
+        if f.get("parse"):
+            how += f"; written with {style_text(f['parse'])}"
+        return escape(f["name"]), "numeric", escape(how)
+    if f["kind"] == "dropped":
+        return escape(f["name"]), "left out", escape(f["reason"])
+    cats = f["categories"] + ["(missing)"] * f.get("missing", False) + ["(other)"] * f.get("other", False)
+    shown = ", ".join(cats[:8]) + (f", … ({len(cats)} in all)" if len(cats) > 8 else "")
+    return escape(f["name"]), "text", escape(f"one-hot: {shown}")
 
 
 def _ids(ids: list[int]) -> str:

@@ -155,111 +155,117 @@ def _scan(buf, pos, n, ncols, final, starts, ends, flags, rowline, line, max_fie
     return rows, pos, line, _OK, 0, 0
 
 
-@numba.njit(cache=True, nogil=True)
-def _classify(buf, starts, ends, flags, rows, col, values, kinds, lo, hi, na_bytes, na_len, pow10):
-    """Sort the cells of one column (see the module docstring); plain numbers' values go to ``values``."""
-    for r in range(rows):
-        s = starts[col, r]
-        e = ends[col, r]
-        lo[r] = s
-        hi[r] = e
-        if flags[col, r] == 2:
-            kinds[r] = _TEXT
-            continue
-        while s < e and (buf[s] == 32 or buf[s] == 9):
-            s += 1
-        while e > s and (buf[e - 1] == 32 or buf[e - 1] == 9):
-            e -= 1
-        lo[r] = s
-        hi[r] = e
-        if s == e:
-            kinds[r] = _MISS
-            continue
-        # [+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?
-        p = s
-        neg = False
-        if buf[p] == 43 or buf[p] == 45:
-            neg = buf[p] == 45
-            p += 1
-        m = 0
-        sig = 0
-        exp10 = 0
-        nd = 0
+@numba.njit(cache=True, nogil=True, inline="always")
+def _classify_cell(buf, starts, ends, flags, r, col, values, kinds, lo, hi, na_bytes, na_len, pow10):
+    """Sort the cell of row r, column ``col`` (see the module docstring); a plain number's value goes to
+    ``values[col, r]``, the cell's bounds stripped of spaces to ``lo[col, r]``, ``hi[col, r]``."""
+    s = starts[col, r]
+    e = ends[col, r]
+    lo[col, r] = s
+    hi[col, r] = e
+    if flags[col, r] == 2:
+        kinds[col, r] = _TEXT
+        return
+    while s < e and (buf[s] == 32 or buf[s] == 9):
+        s += 1
+    while e > s and (buf[e - 1] == 32 or buf[e - 1] == 9):
+        e -= 1
+    lo[col, r] = s
+    hi[col, r] = e
+    if s == e:
+        kinds[col, r] = _MISS
+        return
+    # [+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?
+    p = s
+    neg = False
+    if buf[p] == 43 or buf[p] == 45:
+        neg = buf[p] == 45
+        p += 1
+    m = 0
+    sig = 0
+    exp10 = 0
+    nd = 0
+    while p < e and 48 <= buf[p] <= 57:
+        d = buf[p] - 48
+        if sig > 0 or d != 0:
+            if sig < 18:
+                m = m * 10 + d
+            else:
+                exp10 += 1
+            sig += 1
+        nd += 1
+        p += 1
+    if p < e and buf[p] == 46:
+        p += 1
         while p < e and 48 <= buf[p] <= 57:
             d = buf[p] - 48
             if sig > 0 or d != 0:
                 if sig < 18:
                     m = m * 10 + d
-                else:
-                    exp10 += 1
+                    exp10 -= 1
                 sig += 1
+            else:
+                exp10 -= 1
             nd += 1
             p += 1
-        if p < e and buf[p] == 46:
+    ok = nd > 0
+    if ok and p < e and (buf[p] == 101 or buf[p] == 69):
+        p += 1
+        eneg = False
+        if p < e and (buf[p] == 43 or buf[p] == 45):
+            eneg = buf[p] == 45
             p += 1
-            while p < e and 48 <= buf[p] <= 57:
-                d = buf[p] - 48
-                if sig > 0 or d != 0:
-                    if sig < 18:
-                        m = m * 10 + d
-                        exp10 -= 1
-                    sig += 1
-                else:
-                    exp10 -= 1
-                nd += 1
-                p += 1
-        ok = nd > 0
-        if ok and p < e and (buf[p] == 101 or buf[p] == 69):
+        ne = 0
+        ev = 0
+        while p < e and 48 <= buf[p] <= 57:
+            if ev < 100000:
+                ev = ev * 10 + (buf[p] - 48)
+            ne += 1
             p += 1
-            eneg = False
-            if p < e and (buf[p] == 43 or buf[p] == 45):
-                eneg = buf[p] == 45
-                p += 1
-            ne = 0
-            ev = 0
-            while p < e and 48 <= buf[p] <= 57:
-                if ev < 100000:
-                    ev = ev * 10 + (buf[p] - 48)
-                ne += 1
-                p += 1
-            ok = ne > 0
-            exp10 += -ev if eneg else ev
-        if ok and p == e:
-            if sig <= 15 and -22 <= exp10 <= 22:
-                v = float(m)
-                v = v * pow10[exp10] if exp10 >= 0 else v / pow10[-exp10]
-                values[r] = -v if neg else v
-                kinds[r] = _NUM
-            elif sig == 0:
-                values[r] = -0.0 if neg else 0.0
-                kinds[r] = _NUM
-            else:
-                kinds[r] = _SLOW
+        ok = ne > 0
+        exp10 += -ev if eneg else ev
+    if ok and p == e:
+        if sig <= 15 and -22 <= exp10 <= 22:
+            v = float(m)
+            v = v * pow10[exp10] if exp10 >= 0 else v / pow10[-exp10]
+            values[col, r] = -v if neg else v
+            kinds[col, r] = _NUM
+        elif sig == 0:
+            values[col, r] = -0.0 if neg else 0.0
+            kinds[col, r] = _NUM
+        else:
+            kinds[col, r] = _SLOW
+        return
+    kinds[col, r] = _TEXT
+    n = e - s
+    for k in range(na_len.shape[0]):                    # NA spellings (ASCII, any case)
+        if na_len[k] != n:
             continue
-        kinds[r] = _TEXT
-        n = e - s
-        for k in range(na_len.shape[0]):                    # NA spellings (ASCII, any case)
-            if na_len[k] != n:
-                continue
-            same = True
-            for q in range(n):
-                b = buf[s + q]
-                if 65 <= b <= 90:
-                    b += 32
-                if b != na_bytes[k, q]:
-                    same = False
-                    break
-            if same:
-                kinds[r] = _MISS
+        same = True
+        for q in range(n):
+            b = buf[s + q]
+            if 65 <= b <= 90:
+                b += 32
+            if b != na_bytes[k, q]:
+                same = False
                 break
+        if same:
+            kinds[col, r] = _MISS
+            break
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
 def _classify_all(buf, starts, ends, flags, rows, values, kinds, lo, hi, na_bytes, na_len, pow10):
-    """``_classify`` for every column, the columns shared among numba's threads: (ncols, rows) results."""
-    for col in numba.prange(values.shape[0]):
-        _classify(buf, starts, ends, flags, rows, col, values[col], kinds[col], lo[col], hi[col], na_bytes, na_len,
-                  pow10)
+    """``_classify_cell`` for every cell, tile of rows by tile (the buffer is read about in order), the tiles
+    shared among numba's threads: (ncols, rows) results."""
+    ncols = values.shape[0]
+    step = 256                                   # a tile of rows: its bytes stay in the core's cache while
+    for k in numba.prange((rows + step - 1) // step):          # every column of it is classified
+        a = k * step
+        b = min(a + step, rows)
+        for col in range(ncols):
+            for r in range(a, b):
+                _classify_cell(buf, starts, ends, flags, r, col, values, kinds, lo, hi, na_bytes, na_len, pow10)
 
 
 @numba.njit(cache=True, nogil=True)

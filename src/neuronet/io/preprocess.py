@@ -58,15 +58,19 @@ ID_MIN_ROWS = 20
 GUARD_FACTOR = 16           # the input matrix may be at most this many times the data's own size…
 GUARD_FLOOR = 256 * 2 ** 20  # …or this many bytes, whichever is larger
 SHOWN = 5                   # bad cells quoted in one message
+FILL_ROWS = 16_384          # rows of the input matrix written at a time
 _ID_NAME = re.compile(r"(?:^|[\W_])(?:id|key|index|idx|uuid|guid|row|no|number)$|^(?:column_1|unnamed: ?0)$",
                       re.IGNORECASE)
 
 
 def _scale_safe_moments(v: np.ndarray) -> tuple[float, float]:
-    """Mean and population standard deviation of finite values, computed on v / max|v| (no overflow)."""
-    s = float(np.max(np.abs(v))) if len(v) else 0.0
+    """Mean and population standard deviation of finite values; computed on v / max|v| when the squares
+    could overflow (values beyond 1e150), so that ±1e308 standardizes too."""
+    s = max(float(v.max()), -float(v.min())) if len(v) else 0.0
     if s == 0.0:
         return 0.0, 0.0
+    if s < 1e150:
+        return float(v.mean()), float(v.std())
     u = v / s
     return s * float(u.mean()), s * float(u.std())
 
@@ -258,48 +262,50 @@ class Preprocessing:
             raise DataError(f"{t.source} lacks the column{'s' if len(lacking) > 1 else ''} "
                             f"{', '.join(repr(m) for m in lacking)} that the model was trained on. The model "
                             f"needs: {', '.join(self.columns)}.")
-        X = np.empty((t.n_rows, self.n_inputs))                                          # (B, n_in)
-        j = 0
-        for f in self.features:
+        parts, j = [], 0
+        for f in self.features:                  # check every column whole, and plan its inputs
             if f["kind"] == "dropped":
                 continue
             name = f["name"]
             col = t.columns[name]
             if self.missing == "error":
                 self._refuse_missing(t, name)
-            gone = col.missing
-            if counts is not None and gone.any():
-                counts.setdefault(name, {})["missing"] = int(np.count_nonzero(gone))
+            n_gone = col.n_missing
+            if counts is not None and n_gone:
+                counts.setdefault(name, {})["missing"] = n_gone
             if f["kind"] == "numeric":
-                X[:, j] = self._standardize(t, f, gone)
-                j += 1
-                if f["indicator"]:
-                    X[:, j] = gone
-                    j += 1
+                parts.append(self._numeric_part(t, f, j))
+                j += 1 + f["indicator"]
             else:
-                k = len(f["categories"]) + f["missing"] + f["other"]
-                X[:, j:j + k] = 0.0
                 index = _category_index(col, f)                                           # (B,)
                 if counts is not None:
                     _count_unseen(t, name, f, index, counts)
-                hit = index >= 0
-                X[np.flatnonzero(hit), j + index[hit]] = 1.0
+                k = len(f["categories"]) + f["missing"] + f["other"]
+                parts.append(("categorical", j, k, index.astype(np.int32)))
                 j += k
+        X = np.empty((t.n_rows, self.n_inputs))                                          # (B, n_in)
+        for a in range(0, t.n_rows, FILL_ROWS):   # row blocks: each block of X is written while it is in cache
+            b = min(a + FILL_ROWS, t.n_rows)
+            for part in parts:
+                _fill(X, a, b, part)
         return X
 
-    def _standardize(self, t: Table, f: dict, gone: np.ndarray) -> np.ndarray:
-        """(value − mean) / std for one numeric column, the median where missing; (B,)."""
+    def _numeric_part(self, t: Table, f: dict, j: int) -> tuple:
+        """Check a numeric column whole (numbers, finite, standardizable) and return what fills its inputs:
+        the column's plain values, the rows and values of its written numbers, its missing cells."""
+        col = t.columns[f["name"]]
         v, failed, _ = read_numbers(t, f["name"], f.get("parse") or {})
         _refuse_failed(t, f["name"], failed, f.get("parse") or {})
         _refuse_infinite(t, f["name"], v)
-        v[gone] = f["median"]
+        v[col.codes == MISSING] = f["median"]
         with np.errstate(over="ignore"):                     # a value far outside the training range: refused below
-            z = (v * 0.5 - f["mean"] * 0.5) / (f["std"] * 0.5)   # halves: no overflow for |v| up to the float max
+            z = _standardized(v, f)
         bad = np.flatnonzero(~np.isfinite(z))
         if len(bad):
             far = _cells_text(t, f["name"], bad, ("too far from the training values to standardize",) * 2)
             raise DataError(f"{t.source}, column {f['name']!r}: {far}. Check the values' units.")
-        return z
+        written = np.flatnonzero(col.codes >= 0)
+        return ("numeric", j, f, col.values, col.codes, written, v[written])
 
     def has_target(self, t: Table) -> bool:
         return self.target in t.columns
@@ -328,7 +334,7 @@ class Preprocessing:
                 raise DataError(f"{t.where(b, self.target)}: unknown class {canonical(col.cell(b))!r}; the model "
                                 f"knows {', '.join(repr(c) for c in self.classes)}.")
             return y
-        return (self.true_values(t) * 0.5 - self.target_mean * 0.5) / (self.target_std * 0.5)
+        return _standardized(self.true_values(t), {"mean": self.target_mean, "std": self.target_std})
 
     def targets(self, y_encoded: np.ndarray) -> np.ndarray:
         """The training targets in the form the loss takes: class indices, one-hot rows, or (B, 1)."""
@@ -473,8 +479,8 @@ def _fit_column(t: Table, name: str, categorical: bool, use: bool, max_categorie
 
 def _integer_identifier(name: str, v: np.ndarray, n_rows: int) -> bool:
     """A numeric column of distinct integers that is a run (1, 2, 3, … in any order) or named like an id."""
-    if len(v) < ID_MIN_ROWS or not np.all(v == np.round(v)):
-        return False
+    if len(v) < ID_MIN_ROWS or not np.all(v[:64] == np.round(v[:64])) or not np.all(v == np.round(v)):
+        return False                                         # (the first rows settle most columns cheaply)
     u = np.unique(v)
     if len(u) < ID_SHARE * len(v):
         return False
@@ -487,6 +493,31 @@ def _category_index(col: Column, f: dict) -> np.ndarray:
     cats = f["categories"]
     unknown = len(cats) + f["missing"] if f["other"] else -1
     return col.lookup({c: k for k, c in enumerate(cats)}, unknown, len(cats) if f["missing"] else -1)
+
+
+def _standardized(v: np.ndarray, f: dict) -> np.ndarray:
+    """(v − mean) / std, computed on halves: no overflow for |v| up to the float maximum (and exact)."""
+    return (v * 0.5 - f["mean"] * 0.5) / (f["std"] * 0.5)
+
+
+def _fill(X: np.ndarray, a: int, b: int, part: tuple) -> None:
+    """Write one column's inputs for the rows a:b of X (B, n_in)."""
+    if part[0] == "numeric":
+        _, j, f, values, codes, written, written_values = part
+        v = values[a:b].copy()                                                            # (b − a,)
+        lo, hi = np.searchsorted(written, (a, b))
+        v[written[lo:hi] - a] = written_values[lo:hi]
+        gone = codes[a:b] == MISSING
+        v[gone] = f["median"]
+        X[a:b, j] = _standardized(v, f)
+        if f["indicator"]:
+            X[a:b, j + 1] = gone
+    else:
+        _, j, k, index = part
+        X[a:b, j:j + k] = 0.0
+        i = index[a:b]
+        hit = np.flatnonzero(i >= 0)
+        X[a + hit, j + i[hit]] = 1.0
 
 
 def _count_unseen(t: Table, name: str, f: dict, index: np.ndarray, counts: dict) -> None:
