@@ -1,8 +1,8 @@
 """The package's layout is its architecture: imports flow one way, with no cycle.
 
 Bottom to top: the base modules (errors, atomic writes, version) < ``model`` < ``engines`` <
-``training`` < ``io`` < ``seeing`` < the front ends (``cli``, ``sklearn``, ``distributed``,
-``playground``). A module may import its own package's modules and any lower package's, never a
+``training`` < ``io`` < ``seeing`` < ``distributed`` (restarts and sweeps on a Dask cluster) < the front
+ends (``cli``, ``sklearn``, ``playground``). A module may import its own package's modules and any lower package's, never a
 higher one's — not even inside a function — and no two modules import each other, directly or
 round a longer loop. Every ``import`` statement counts, wherever it stands in the file.
 """
@@ -17,8 +17,8 @@ import pytest
 import neuronet
 
 ROOT = Path(neuronet.__file__).parent
-LAYERS = {"_base": 0, "model": 1, "engines": 2, "training": 3, "io": 4, "seeing": 5, "_front": 6}
-BASE = {"errors", "_atomic", "_callable", "_version", "_limits"}
+LAYERS = {"_base": 0, "model": 1, "engines": 2, "training": 3, "io": 4, "seeing": 5, "distributed": 6, "_front": 7}
+BASE = {"errors", "_atomic", "_callable", "_version", "_limits", "_inputs", "_memory"}
 
 
 def _module_name(path: Path) -> str:
@@ -39,7 +39,7 @@ def _layer(mod: str) -> int:
         return LAYERS[parts[1]]
     if parts[1] in BASE:
         return LAYERS["_base"]
-    return LAYERS["_front"]                  # cli, sklearn, __main__, distributed, playground
+    return LAYERS["_front"]                  # cli, sklearn, __main__, playground
 
 
 def _imports(mod: str, path: Path) -> set[str]:

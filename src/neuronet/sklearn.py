@@ -220,8 +220,8 @@ class NeuralNetClassifier(ClassifierMixin, _NeuralNetBase):
         on every fit (same data, same platform).
     dtype : {'float64', 'float32'}, default='float64'
         The precision the network computes in.
-    engine : {'auto', 'matrix', 'neuron'}, default='auto'
-        The training engine of ``neuronet.train``; 'auto' picks the faster one.
+    engine : {'auto', 'numpy', 'matrix', 'neuron'}, default='auto'
+        The training engine of ``neuronet.train``; 'auto' picks the fastest, compiling counted.
     verbose : bool or int, default=False
         Show a progress bar while training.
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..io import tabular
 from ..model import metrics
+from ._app import safe
 
 
 def true_and_predicted(net, prep: tabular.Preprocessing, X: np.ndarray, y: np.ndarray) -> tuple:
@@ -55,14 +56,14 @@ def print_details(con, m: dict) -> None:
     for col in ("class", "precision", "recall", "F1", "rows"):
         table.add_column(col, justify="left" if col == "class" else "right")
     for row in metrics.per_class_rows(m):
-        table.add_row(*row)
+        table.add_row(safe(row[0]), *row[1:])
     con.print(table)
     table = Table(title="confusion matrix (rows: true class, columns: predicted class)", title_justify="left")
     table.add_column("true \\ predicted")
     for lab in m["labels"]:
-        table.add_column(lab, justify="right")
+        table.add_column(safe(lab), justify="right")
     for lab, row in zip(m["labels"], m["confusion"]):
-        table.add_row(lab, *[f"{v:,}" for v in row])
+        table.add_row(safe(lab), *[f"{v:,}" for v in row])
     con.print(table)
 
 

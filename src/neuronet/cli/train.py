@@ -9,13 +9,14 @@ from typing import Optional
 
 import numpy as np
 import typer
-from rich.markup import escape
 
+from .._atomic import NotRegularFileError, target as write_target
 from ..io import tabular
 from ..errors import DataError, ModelFileError
 from ..model import metrics as metric_fns
+from ..training import checkpoint as checkpoint_file
 from . import _metrics
-from ._app import (app, INTERRUPTED, Task, Engine, Missing, _handled, _out, _activation, _loss, _optimizer, parse_schedule, _schedule, _hidden, parse_hidden, _names, _positive, _command_line)
+from ._app import (app, INTERRUPTED, Task, Engine, Missing, _handled, _out, safe, _activation, _loss, _optimizer, parse_schedule, _schedule, _hidden, parse_hidden, _names, _positive, _command_line)
 
 
 @app.command()
@@ -36,9 +37,10 @@ def train(
                                                                   "squared for regression."),
     optimizer: str = typer.Option("adam", callback=_optimizer, help="sgd, momentum, nesterov, adam, rprop."),
     step_size: float = typer.Option(0.01, "--step-size", callback=_positive, help="The step size η₀."),
-    schedule: str = typer.Option("constant", callback=_schedule,
-                                 help="Step-size schedule: constant, inverse_time, power, exponential, step, "
-                                      "cosine; parameters as in 'inverse_time(decay=0.01)'."),
+    schedule: str = typer.Option("auto", callback=_schedule,
+                                 help="Step-size schedule: auto (decreasing for plain sgd on batches, as in the "
+                                      "seed; constant otherwise), constant, inverse_time, power, exponential, "
+                                      "step, cosine; parameters as in 'inverse_time(decay=0.01)'."),
     momentum: float = typer.Option(0.0, min=0.0, max=0.999, help="Momentum μ for sgd."),
     epochs: int = typer.Option(200, min=1, help="Passes over the training rows."),
     batch_size: int = typer.Option(32, "--batch-size", min=0, help="Examples per step; 1 is the seed's "
@@ -60,7 +62,8 @@ def train(
     checkpoint_every: int = typer.Option(10, "--checkpoint-every", min=1),
     resume: Optional[Path] = typer.Option(None, help="Continue from this checkpoint (same command otherwise)."),
     report: Optional[Path] = typer.Option(None, help="Also write an HTML report of the training run."),
-    engine: Engine = typer.Option(Engine.auto, help="auto picks the faster one for this network."),
+    engine: Engine = typer.Option(Engine.auto, help="auto picks the fastest for this run, compiling counted: "
+                                                    "numpy (starts at once), matrix or neuron (compiled)."),
     categorical: Optional[str] = typer.Option(None, help="Columns to one-hot encode even though they hold "
                                                          "numbers (comma separated)."),
     drop: Optional[str] = typer.Option(None, help="Columns to leave out of the inputs (comma separated)."),
@@ -91,12 +94,12 @@ def train(
     # -- every output path is checked before the long part starts --------------------------
     if out.suffix.lower() not in (".json", ".safetensors"):
         raise DataError(f"The model file name must end in .json or .safetensors; received --out {str(out)!r}.")
-    tabular.check_writable(out, "model")
+    _check_output(out, "model", "--out")
     if report is not None:
-        tabular.check_writable(report, "report")
+        _check_output(report, "report", "--report")
     if checkpoint is not None:
-        tabular.check_writable(checkpoint, "checkpoint")
-    if resume is not None and not resume.is_file():
+        _check_output(checkpoint, "checkpoint", "--checkpoint", checkpoint_file.is_checkpoint)
+    if resume is not None and not resume.exists():
         raise ModelFileError(f"Cannot resume: the checkpoint {str(resume)!r} does not exist.")
 
     t, t_tr, t_va, prep = _fit_data(data, target, task, validation_data, validation_fraction, seed, _names(categorical),
@@ -113,7 +116,7 @@ def train(
             _print_filled(prep, counts_va, "validation")
     net = nn.mlp([prep.n_inputs, *sizes, prep.n_outputs], hidden=activation, output="identity", seed=seed)
     bar = _Progress(epochs, restarts) if (not quiet and sys.stderr.isatty()) else None
-    last = {"epoch": 0}
+    last = {"epoch": (checkpoint_file.epoch_of(resume) or 0) if resume is not None else 0}
 
     def on_epoch(info: dict) -> None:
         last["epoch"] = info["epoch"]
@@ -184,7 +187,7 @@ def _fit_data(data: str, target, task, validation_data, fraction, seed: int, cat
     _check_loss(prep)
     if not quiet:
         for note in prep.notes():
-            _out().print(f"note: {escape(note)}")
+            _out().print(f"note: {safe(note)}")
     return t, t_tr, t_va, prep
 
 
@@ -195,7 +198,7 @@ def _rows_with_target(t: tabular.Table, target: str, quiet: bool) -> tabular.Tab
     if not keep.any():
         raise DataError(f"{t.source}: the target column {target!r} is empty in every row.")
     if not quiet:
-        _out().print(f"note: left out {int((~keep).sum()):,} rows of {escape(t.source)} whose target {escape(target)!r} "
+        _out().print(f"note: left out {int((~keep).sum()):,} rows of {safe(t.source)} whose target {safe(target)!r} "
                      "is missing")
     return t.rows(keep)
 
@@ -209,15 +212,24 @@ def _print_filled(prep: tabular.Preprocessing, counts: dict, rows: str) -> None:
             f = feats[name]
             how = (f"median {f['median']:.6g}" if f["kind"] == "numeric" else
                    "category '(missing)'" if f["missing"] else "no category")
-            filled.append(f"{c['missing']:,} in {escape(name)!r} ({how})")
+            filled.append(f"{c['missing']:,} in {safe(name)!r} ({how})")
     con = _out()
     if filled:
         con.print(f"{rows} rows: imputed missing cells: " + ", ".join(filled))
     for name, c in counts.items():
         if c.get("unseen"):
-            first = ", ".join(f"{at} {escape(text)!r}" for at, text in c["first"])
-            con.print(f"{rows} rows: {c['unseen']:,} cells of {escape(name)!r} hold a category the training rows "
+            first = ", ".join(f"{at} {safe(text)!r}" for at, text in c["first"])
+            con.print(f"{rows} rows: {c['unseen']:,} cells of {safe(name)!r} hold a category the training rows "
                       f"lack ({first}); they get no category")
+
+
+def _check_output(path: Path, what: str, option: str, may_replace=None) -> None:
+    """Refuse, before any long work, an output path that cannot be written or must not be replaced."""
+    tabular.check_writable(path, what)
+    try:
+        write_target(path, may_replace, "neuronet checkpoint" if may_replace else f"{what} file")
+    except NotRegularFileError as exc:
+        raise DataError(f"Cannot write the {what} to {option} {str(path)!r}: {exc.strerror}.") from None
 
 
 def _check_loss(prep: tabular.Preprocessing) -> None:
@@ -230,15 +242,17 @@ def _check_loss(prep: tabular.Preprocessing) -> None:
 
 
 def _interrupted(ctx, epoch: int, epochs: int, checkpoint: Optional[Path], every: int) -> None:
-    where = f"training interrupted after epoch {epoch} of {epochs}."
+    saved = checkpoint_file.epoch_of(checkpoint) if checkpoint is not None else None
+    where = f"training interrupted after epoch {max(epoch, saved or 0)} of {epochs}."
     if checkpoint is None:
         print(f"{where} Nothing was saved; run again with --checkpoint PATH to be able to resume.",
               file=sys.stderr)
-    elif not checkpoint.is_file():
+    elif saved is None:
         print(f"{where} No checkpoint was written yet (one is saved every {every} epochs); start again.",
               file=sys.stderr)
     else:
-        print(f"{where} The last checkpoint, {checkpoint} (saved every {every} epochs), is intact. Resume with:\n"
+        print(f"{where} The last checkpoint, {safe(checkpoint)} (after epoch {saved}; one is saved every {every} "
+              "epochs), is intact. Resume with:\n"
               f"  {_command_line(ctx, resume=checkpoint)}", file=sys.stderr)
     raise typer.Exit(INTERRUPTED)
 
@@ -295,8 +309,8 @@ def _print_training(result, net, prep, metrics, out, report, t, n_tr, n_va) -> N
     cfg = result.config
     task = (f"classification into {len(prep.classes)} classes" if prep.task == tabular.CLASSIFICATION
             else "regression")
-    con.print(f"data: {t.source}, {t.n_rows} rows; target {prep.target!r}: {task} "
-              f"({net.info['task_reason']})")
+    con.print(f"data: {safe(t.source)}, {t.n_rows} rows; target {safe(repr(prep.target))}: {task} "
+              f"({safe(net.info['task_reason'])})")
     con.print(f"network: {_shape(net)}, {len(net.edges)} weights; loss {cfg['loss']}, optimizer {cfg['optimizer']}, "
               f"{cfg['epochs']} epochs, batch {cfg['batch_size']}, engine {result.engine}, {result.seconds:.2f} s")
     has_val = result.val_losses is not None
@@ -314,11 +328,12 @@ def _print_training(result, net, prep, metrics, out, report, t, n_tr, n_va) -> N
         table.caption = f"… and {len(order) - 10} more restarts"
     con.print(table)
     for name, m in metrics.items():
-        con.print(f"{name} ({m['rows']:,} rows): {_metrics.line(m)}")
+        con.print(f"{name} ({m['rows']:,} rows): {safe(_metrics.line(m))}")
     _metrics.print_details(con, metrics.get("validation", metrics["training"]))
     if not has_val:
         con.print("(no validation rows: the metrics are on the training data)")
-    con.print(f"saved {out}" + (f" and {report}" if report else "") + f"; next: neuronet predict {out} DATA")
+    con.print(f"saved {safe(out)}" + (f" and {safe(report)}" if report else "")
+              + f"; next: neuronet predict {safe(out)} DATA")
 
 
 def _num(v: float) -> str:

@@ -11,7 +11,7 @@ import typer
 
 from ..io import tabular
 from ..errors import DataError
-from ._app import (app, _fail, _handled, _names, _out)
+from ._app import (app, _fail, _handled, _names, _out, safe)
 from ..model.metrics import number
 from . import _metrics
 from .train import _num, _shape  # noqa: F401
@@ -67,11 +67,11 @@ def predict(
         print(line, file=sys.stderr)
     if out is not None:
         tabular.write_text(out, text)
-    else:
-        sys.stdout.write(text)
+    else:   # a terminal shows control characters in labels visibly; a pipe or file gets the exact CSV
+        sys.stdout.write(safe(text, newlines=True) if sys.stdout.isatty() else text)
         sys.stdout.flush()
     where = str(out) if out is not None else "standard output"
-    print(f"wrote {len(rows):,} predictions of {prep.target!r} to {where}: columns {', '.join(header)}",
+    print(safe(f"wrote {len(rows):,} predictions of {prep.target!r} to {where}: columns {', '.join(header)}"),
           file=sys.stderr)
 
 
@@ -89,12 +89,7 @@ def _filled_lines(prep, counts: dict) -> list[str]:
             first = ", ".join(f"{at} {text!r}" for at, text in c["first"])
             out.append(f"note: column {name!r}: {c['unseen']:,} cells hold a category the model was not trained on "
                        f"({first}); they get no category")
-    return [_visible(s) for s in out]
-
-
-def _visible(s: str) -> str:
-    """Control characters from data shown as escapes, never sent to the terminal raw."""
-    return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii") for ch in s)
+    return [safe(s) for s in out]
 
 
 @app.command()
@@ -118,10 +113,10 @@ def evaluate(
     for line in _filled_lines(prep, counts):
         print(line, file=sys.stderr)
     if as_json:
-        print(json.dumps({"task": prep.task, "target": prep.target, **m}))
+        print(json.dumps({"task": prep.task, "target": prep.target, **m}))   # undefined metrics are None: null
         return
     con = _out()
-    con.print(f"{t.source}, {m['rows']:,} rows, target {prep.target!r}: {_metrics.line(m)}")
+    con.print(f"{safe(t.source)}, {m['rows']:,} rows, target {safe(repr(prep.target))}: {safe(_metrics.line(m))}")
     _metrics.print_details(con, m)
     note = _metrics.training_rows_note(m)
     if note:
@@ -134,9 +129,11 @@ def evaluate(
 def show(
     model: Path = typer.Argument(..., metavar="MODEL", help="A model file."),
     draw: Optional[Path] = typer.Option(None, "--draw", help="Also draw the network to this .png or .svg file."),
+    weights: bool = typer.Option(False, "--weights", help="Also print every weight w_i,j (edge i → j), grouped "
+                                                          "by the neuron j it belongs to."),
     as_json: bool = typer.Option(False, "--json", help="Print the description as JSON."),
 ) -> None:
-    """Describe a model: neurons, layers, weights, preprocessing, how it was trained."""
+    """Describe a model: neurons, layers, preprocessing, how it was trained; every weight with --weights."""
     from ..model.network import load  # noqa: PLC0415
 
     if draw is not None:
@@ -146,6 +143,8 @@ def show(
     counts = {k: kinds.count(k) for k in ("input", "bias", "hidden", "output")}
     desc = {"file": str(model), "neurons": len(kinds), **{f"{k}_neurons": v for k, v in counts.items()},
             "layers": net.layers, "edges": len(net.edges), "dtype": str(net.dtype), "info": _shown_info(net.info)}
+    if weights:
+        desc["weights"] = [{"from": i, "to": j, "weight": w} for (i, j), w in net.weights.items()]
     prep = None
     if "preprocessing" in net.info:
         prep = tabular.Preprocessing.of(net, str(model))
@@ -153,6 +152,8 @@ def show(
         print(json.dumps(desc, default=str))
     else:
         _print_model(model, net, counts, prep)
+        if weights:
+            _print_weights(net)
     if draw is not None:
         from ..seeing import draw as drawing  # noqa: PLC0415
 
@@ -162,14 +163,14 @@ def show(
                      **dict(zip(net.outputs, prep.classes if prep.classes else [prep.target]))}
         drawing.draw(net, draw, names=names)
         if not as_json:
-            _out().print(f"drew {draw}")
+            _out().print(f"drew {safe(draw)}")
 
 
 def _print_model(model, net, counts, prep) -> None:
     from rich.table import Table  # noqa: PLC0415
 
     con = _out()
-    con.print(f"{model}: {_shape(net)}, {net.dtype}")
+    con.print(f"{safe(model)}: {safe(_shape(net))}, {net.dtype}")
     con.print("neurons: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v) + f" ({sum(counts.values())} in "
               f"all); {len(net.edges)} edges = weights")
     L = net.layers
@@ -179,34 +180,35 @@ def _print_model(model, net, counts, prep) -> None:
             units = [j for j in layer if kind[j] != "bias"]
             bias = [j for j in layer if kind[j] == "bias"]
             acts = sorted({str(net.activation(j)) for j in units if kind[j] != "input"})
-            what = "input" if k == 1 else ("output" if k == len(L) else "hidden")
+            what = " and ".join(w for w in ("input", "hidden", "output") if any(kind[j] == w for j in units))
             con.print(f"  layer {k}: {len(units)} {what} ({'id' if len(units) == 1 else 'ids'} {_ids(units)})"
                       + (f", {'/'.join(acts)}" if acts else "") + (f", bias neuron {bias[0]}" if bias else ""))
     info = net.info
     if prep is not None:
         if prep.task == tabular.CLASSIFICATION:
-            con.print(f"task: classification of {prep.target!r} into {len(prep.classes)} classes: "
-                      f"{', '.join(prep.classes)} (loss {prep.loss})")
+            con.print(f"task: classification of {safe(repr(prep.target))} into {len(prep.classes)} classes: "
+                      f"{', '.join(map(safe, prep.classes))} (loss {prep.loss})")
         else:
-            con.print(f"task: regression of {prep.target!r} (trained on (y − {number(prep.target_mean)}) / "
+            con.print(f"task: regression of {safe(repr(prep.target))} (trained on (y − {number(prep.target_mean)}) / "
                       f"{number(prep.target_std)}; loss {prep.loss})")
         table = Table(title=f"{len(prep.columns)} input columns -> {prep.n_inputs} inputs", title_justify="left")
         table.add_column("column")
         table.add_column("kind")
         table.add_column("preprocessing")
         for f in prep.features:
-            table.add_row(*_column_row(f))
+            table.add_row(safe(f["name"]), {"numeric": "numeric", "categorical": "text"}.get(f["kind"], "left out"),
+                          safe(_treatment(f)))
         con.print(table)
     tr = info.get("training")
     if isinstance(tr, dict):
         keys = ("optimizer", "schedule", "epochs", "batch_size", "restarts", "best_restart", "seed", "engine")
-        con.print("training: " + ", ".join(f"{k.replace('_', ' ')} {tr[k]}" for k in keys if k in tr)
-                  + (f"; data {info['data']}" if "data" in info else ""))
+        con.print("training: " + ", ".join(f"{k.replace('_', ' ')} {safe(tr[k])}" for k in keys if k in tr)
+                  + (f"; data {safe(info['data'])}" if "data" in info else ""))
     metrics = info.get("metrics")
     if isinstance(metrics, dict) and prep is not None:
         for name, m in metrics.items():
             if isinstance(m, dict) and "rows" in m:
-                con.print(f"{name} ({m['rows']:,} rows): {_metrics.line(m)}")
+                con.print(f"{safe(name)} ({m['rows']:,} rows): {safe(_metrics.line(m))}")
 
 
 def _shown_info(info: dict) -> dict:
@@ -217,24 +219,44 @@ def _shown_info(info: dict) -> dict:
     return info
 
 
-def _column_row(f: dict) -> tuple[str, str, str]:
-    """(column, kind, what the preprocessing does) for `show`: escaped, since names and categories come from data."""
-    from rich.markup import escape  # noqa: PLC0415
-
-    from ..io.columns import style_text  # noqa: PLC0415
-
+def _treatment(f: dict) -> str:
+    """What the preprocessing does to one column, in a line."""
     if f["kind"] == "numeric":
-        how = f"(x − {f['mean']:.4g}) / {f['std']:.4g}"
+        text = f"(x − {number(f['mean'])}) / {number(f['std'])}"
         if f.get("indicator"):
-            how += f"; missing: median {f['median']:.4g} and a was-missing input"
+            text += f"; missing: {number(f['median'])} (the median) and an input '{f['name']} (missing)'"
         if f.get("parse"):
-            how += f"; written with {style_text(f['parse'])}"
-        return escape(f["name"]), "numeric", escape(how)
-    if f["kind"] == "dropped":
-        return escape(f["name"]), "left out", escape(f["reason"])
-    cats = f["categories"] + ["(missing)"] * f.get("missing", False) + ["(other)"] * f.get("other", False)
-    shown = ", ".join(cats[:8]) + (f", … ({len(cats)} in all)" if len(cats) > 8 else "")
-    return escape(f["name"]), "text", escape(f"one-hot: {shown}")
+            from ..io.columns import style_text  # noqa: PLC0415
+
+            text += f"; written with {style_text(f['parse'])}"
+        return text
+    if f["kind"] == "categorical":
+        cats = list(f["categories"])
+        shown = ", ".join(cats[:8]) + (f", … ({len(cats)} in all)" if len(cats) > 8 else "")
+        extra = ["(missing)"] * bool(f.get("missing")) + ["(other)"] * bool(f.get("other"))
+        return f"one-hot: {shown}" + (f"; {', '.join(extra)}" if extra else "")
+    return f.get("reason", "not an input")
+
+
+def _print_weights(net) -> None:
+    """Every w_i,j, one line per neuron j: the weights belong to the neuron the edge points into (the seed)."""
+    into: dict[int, list[tuple[int, float]]] = {}
+    for (i, j), w in net.weights.items():
+        into.setdefault(j, []).append((i, w))
+    kind = {nu.id: nu.kind for nu in net.neurons}
+    con = _out()
+    con.print(f"weights: all {len(net.edges)}, w_i,j on the edge i → j (bias neurons send 1)")
+    width = max(con.width, 60)
+    for j in sorted(into):
+        terms = [f"w_{i},{j} = {w:.6g}" + (" (bias)" if kind[i] == "bias" else "") for i, w in into[j]]
+        line = f"  into {kind[j]} {j} ({net.activation(j)}):"
+        for k, term in enumerate(terms):             # wrap between terms, never inside one
+            piece = " " + term + ("," if k < len(terms) - 1 else "")
+            if len(line) + len(piece) > width:
+                con.print(line, markup=False)
+                line = "     "
+            line += piece
+        con.print(line, markup=False)
 
 
 def _ids(ids: list[int]) -> str:
@@ -278,7 +300,7 @@ def export(
         _fail(f"exporting to ONNX needs the package onnx ({exc}). Install it with: pip install 'neuronet[onnx]'")
     con = _out()
     if not whole:
-        con.print(f"wrote {path}: the network alone, input x ({len(net.inputs)} preprocessed inputs), output y "
+        con.print(f"wrote {safe(path)}: the network alone, input x ({len(net.inputs)} preprocessed inputs), output y "
                   f"({len(net.outputs)} raw outputs)")
         return
     cols = [f for f in prep.features if f["kind"] != "dropped"]
@@ -287,7 +309,7 @@ def export(
     outs = ("label (class names)" + (", probabilities" if prep.loss in ("cross_entropy", "binary_cross_entropy")
                                      else "") if prep.task == tabular.CLASSIFICATION
             else f"prediction ({prep.target!r} in its own units)")
-    con.print(f"wrote {path}: the whole model; inputs, one per column, shape (N, 1): {kinds}{more}; outputs: {outs}")
+    con.print(safe(f"wrote {path}: the whole model; inputs, one per column, shape (N, 1): {kinds}{more}; outputs: {outs}"))
 
 
 # -- explain, demo -------------------------------------------------------------------------------

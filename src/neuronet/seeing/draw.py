@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
-from matplotlib.collections import LineCollection
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import ListedColormap, Normalize, TwoSlopeNorm, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, PathPatch
@@ -194,6 +194,11 @@ def _draw_edges(ax, lay: Layout, mode: str) -> None:
             curve = MplPath(e.points, [MplPath.MOVETO, MplPath.CURVE3, MplPath.CURVE3])
             ax.add_patch(PathPatch(curve, facecolor="none", edgecolor=_rgba(colors[k], alphas[k]),
                                    lw=widths[k], zorder=2, capstyle="round"))
+    heads = [k for k, e in enumerate(lay.edges) if e.head]      # arrowheads: the edges' direction, i → j
+    if heads:
+        ax.add_collection(PolyCollection([lay.edges[k].head for k in heads], closed=True, zorder=2,
+                                         facecolors=[_rgba(colors[k], min(1.0, alphas[k] + 0.15)) for k in heads],
+                                         edgecolors="none"))
     if mode == "labels":
         for k, e in enumerate(lay.edges):
             ax.text(*e.label_xy, _fmt(e.weight), ha="center", va="center", fontsize=7, color=colors[k], zorder=3,
