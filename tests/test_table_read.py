@@ -118,6 +118,10 @@ def test_blocks_split_records_anywhere(tmp_path, monkeypatch):
     fast, slow = both(tmp_path, text)
     assert_same(fast, slow)
     assert fast.n_rows == 300
+    monkeypatch.setattr(fastcsv, "BLOCK", 4096)           # and blocks scanned in several calls of 5 rows
+    monkeypatch.setattr(fastcsv, "SCAN_ROWS", 5)
+    fast, slow = both(tmp_path, text)
+    assert_same(fast, slow)
 
 
 CELLS = st.one_of(
@@ -141,3 +145,19 @@ def test_fast_reader_equals_the_csv_module(tmp_path_factory, case):
     w.writerows(rows)
     fast, slow = both(tmp_path_factory.mktemp("eq"), buf.getvalue())
     assert_same(fast, slow)
+
+
+def test_columns_grow_when_the_first_block_misjudges_the_row_count(tmp_path, monkeypatch):
+    text = "a,b\n" + "".join(f"{'x' * 60},{i}\n" for i in range(5)) + "".join(f"s,{i}\n" for i in range(400))
+    monkeypatch.setattr(fastcsv, "BLOCK", 200)
+    fast, slow = both(tmp_path, text)
+    assert_same(fast, slow)
+    assert fast.n_rows == 405 and fast.columns["b"].values[-1] == 399
+
+
+def test_a_column_with_many_texts_read_in_blocks(tmp_path, monkeypatch):
+    text = "a,b\n" + "".join(f"t{i % 300},{i}\n" for i in range(900))
+    monkeypatch.setattr(fastcsv, "BLOCK", 500)
+    fast, slow = both(tmp_path, text)
+    assert_same(fast, slow)
+    assert len(fast.columns["a"].texts) == 300 and fast.columns["a"].codes.max() == 299

@@ -16,7 +16,10 @@ store each block straight into compact columns (:mod:`neuronet.io.columns`):
 3. ``_factorize`` gives equal texts one code by hashing their bytes, so Python decodes
    each distinct text once, not once a cell.
 
-Memory: the file is read in blocks of BLOCK bytes; what stays is 12 bytes per cell.
+Memory: the file is read in blocks of BLOCK bytes, into working arrays reused block by block; the
+columns' final arrays (12 bytes per cell) are sized from the first block and filled in place.
+On the machines this was measured on, touching fresh memory costs more than parsing, so the
+reader allocates as little of it as it can.
 """
 
 from __future__ import annotations
@@ -29,10 +32,11 @@ import numba
 import numpy as np
 
 from ..errors import DataError
-from .columns import MISSING, NA_SPELLINGS, NUMBER, Column, plain_number
+from .columns import MISSING, NA_SPELLINGS, NUMBER, Column, fresh_array, plain_number
 from .table import MAX_FIELD, MAX_LINE, Table, column_names, decode, too_long, unclosed_quote
 
-BLOCK = 16 * 2 ** 20
+BLOCK = 8 * 2 ** 20
+SCAN_ROWS = 65_536
 _QUOTE, _COMMA, _LF, _CR = 34, 44, 10, 13
 # _scan's result codes
 _OK, _MORE, _FIELDS, _LONG, _UNCLOSED = 0, 1, 2, 3, 4
@@ -156,13 +160,11 @@ def _scan(buf, pos, n, ncols, final, starts, ends, flags, rowline, line, max_fie
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _classify_cell(buf, starts, ends, flags, r, col, values, kinds, lo, hi, na_bytes, na_len, pow10):
+def _classify_cell(buf, starts, ends, flags, r, col, values, kinds, na_bytes, na_len, pow10):
     """Sort the cell of row r, column ``col`` (see the module docstring); a plain number's value goes to
-    ``values[col, r]``, the cell's bounds stripped of spaces to ``lo[col, r]``, ``hi[col, r]``."""
+    ``values[col, r]``, and the cell's bounds are stripped of spaces in place (``_written`` undoes it)."""
     s = starts[col, r]
     e = ends[col, r]
-    lo[col, r] = s
-    hi[col, r] = e
     if flags[col, r] == 2:
         kinds[col, r] = _TEXT
         return
@@ -170,8 +172,8 @@ def _classify_cell(buf, starts, ends, flags, r, col, values, kinds, lo, hi, na_b
         s += 1
     while e > s and (buf[e - 1] == 32 or buf[e - 1] == 9):
         e -= 1
-    lo[col, r] = s
-    hi[col, r] = e
+    starts[col, r] = s
+    ends[col, r] = e
     if s == e:
         kinds[col, r] = _MISS
         return
@@ -255,7 +257,7 @@ def _classify_cell(buf, starts, ends, flags, r, col, values, kinds, lo, hi, na_b
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
-def _classify_all(buf, starts, ends, flags, rows, values, kinds, lo, hi, na_bytes, na_len, pow10):
+def _classify_all(buf, starts, ends, flags, rows, values, kinds, na_bytes, na_len, pow10):
     """``_classify_cell`` for every cell, tile of rows by tile (the buffer is read about in order), the tiles
     shared among numba's threads: (ncols, rows) results."""
     ncols = values.shape[0]
@@ -265,7 +267,7 @@ def _classify_all(buf, starts, ends, flags, rows, values, kinds, lo, hi, na_byte
         b = min(a + step, rows)
         for col in range(ncols):
             for r in range(a, b):
-                _classify_cell(buf, starts, ends, flags, r, col, values, kinds, lo, hi, na_bytes, na_len, pow10)
+                _classify_cell(buf, starts, ends, flags, r, col, values, kinds, na_bytes, na_len, pow10)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -314,47 +316,72 @@ def _field_text(buf: np.ndarray, s: int, e: int, flag: int) -> str:
     return raw
 
 
-def _column_chunk(buf, starts, ends, flags, values, kinds, lo, hi, rows: int, col: int, keep: bool
-                  ) -> tuple[Column, list[str] | None]:
-    """One block's cells of column ``col`` as a Column (and as written, when ``keep``), from ``_classify``'s
-    results for that column: values, kinds and stripped bounds lo, hi (rows,)."""
-    codes = np.full(rows, NUMBER, dtype=np.int32)
-    codes[kinds == _MISS] = MISSING
-    for r in np.flatnonzero(kinds == _SLOW).tolist():
-        v = float(buf[lo[r]:hi[r]].tobytes())
-        if np.isfinite(v):
-            values[r] = v
-        else:                                           # 1e999: kept as written, refused where it is used
-            kinds[r] = _TEXT
-    texts: list[str] = []
-    which = np.flatnonzero(kinds == _TEXT)
-    if len(which):
-        local = np.empty(rows, dtype=np.int64)
-        firsts = _factorize(buf, lo, hi, which, local)
-        index: dict[str, int] = {}
-        final = np.empty(len(firsts), dtype=np.int64)
-        number = np.full(len(firsts), np.nan)
-        for u, r in enumerate(firsts.tolist()):
-            text = _field_text(buf, int(lo[r]), int(hi[r]), int(flags[col, r])).strip()
-            v = plain_number(text)
-            if v is not None and np.isfinite(v):
-                final[u], number[u] = NUMBER, v
-            elif text.lower() in NA_SPELLINGS:
-                final[u] = MISSING
-            else:
-                final[u] = index.setdefault(text, len(index))
-        mapped = final[local[which]]
-        codes[which] = mapped
-        values[which] = number[local[which]]
-        texts = list(index)
-    raw = None
-    if keep:
-        raw = []
-        for r in range(rows):
-            quoted = int(flags[col, r] == 1)                 # include the quotes: the csv module removes them
-            raw.append(_field_text(buf, int(starts[col, r]) - quoted, int(ends[col, r]) + quoted,
-                                   2 if flags[col, r] else 0))
-    return Column(values, codes, texts), raw
+class _Builder:
+    """One column's final arrays, filled block by block in place (fresh memory is the costly part of reading
+    a big file: no per-block arrays, no concatenation). Sized by an estimate of the row count; grown if short."""
+
+    def __init__(self, n: int, keep: bool):
+        self.values = fresh_array(n)
+        self.codes = fresh_array(n, np.int8)             # int32 once the column has more than 127 texts
+        self.index: dict[str, int] = {}
+        self.raw: list[str] | None = [] if keep else None
+
+    def grow(self, n: int) -> None:
+        self.values = np.concatenate([self.values, np.empty(n - len(self.values))])
+        self.codes = np.concatenate([self.codes, np.empty(n - len(self.codes), dtype=self.codes.dtype)])
+
+    def column(self, n: int) -> Column:
+        return Column(self.values[:n], self.codes[:n], list(self.index))
+
+    def add(self, buf, flags, values, kinds, lo, hi, rows: int, col: int, at: int) -> None:
+        """Rows at … at + rows: one block's cells of column ``col`` from ``_classify_all``'s results for it
+        (values, kinds and the bounds lo, hi stripped of spaces, each (rows,))."""
+        out_v, out_c = self.values[at:at + rows], self.codes[at:at + rows]
+        out_v[:] = values
+        out_v[kinds != _NUM] = np.nan                    # the working array holds old values there
+        out_c[:] = NUMBER
+        out_c[kinds == _MISS] = MISSING
+        for r in np.flatnonzero(kinds == _SLOW).tolist():
+            v = float(buf[lo[r]:hi[r]].tobytes())
+            if np.isfinite(v):
+                out_v[r] = v
+            else:                                       # 1e999: kept as written, refused where it is used
+                kinds[r] = _TEXT
+        which = np.flatnonzero(kinds == _TEXT)
+        if len(which):
+            local = np.empty(rows, dtype=np.int64)
+            firsts = _factorize(buf, lo, hi, which, local)
+            final = np.empty(len(firsts), dtype=np.int64)
+            number = np.full(len(firsts), np.nan)
+            for u, r in enumerate(firsts.tolist()):
+                text = _field_text(buf, int(lo[r]), int(hi[r]), int(flags[col, r])).strip()
+                v = plain_number(text)
+                if v is not None and np.isfinite(v):
+                    final[u], number[u] = NUMBER, v
+                elif text.lower() in NA_SPELLINGS:
+                    final[u] = MISSING
+                else:
+                    final[u] = self.index.setdefault(text, len(self.index))
+            if len(self.index) > 127 and self.codes.dtype == np.int8:
+                self.codes = self.codes.astype(np.int32)
+                out_c = self.codes[at:at + rows]
+            out_c[which] = final[local[which]]
+            out_v[which] = number[local[which]]
+        if self.raw is not None:
+            self.raw += [_written(buf, int(lo[r]), int(hi[r]), int(flags[col, r])) for r in range(rows)]
+
+
+def _written(buf: np.ndarray, s: int, e: int, flag: int) -> str:
+    """A field as the csv module gives it, from its bounds stripped of spaces: the spaces back, unquoted."""
+    if flag == 2:
+        return _field_text(buf, s, e, 2)
+    while s > 0 and buf[s - 1] in (32, 9):
+        s -= 1
+    while e < len(buf) and buf[e] in (32, 9):
+        e += 1
+    if flag == 1:                                        # with its quotes: the csv module removes them
+        return _field_text(buf, s - 1, e + 1, 2)
+    return _field_text(buf, s, e, 0)
 
 
 def _header(data: bytes, name: str) -> tuple[list[str], int, int]:
@@ -398,33 +425,38 @@ def read_path(path: Path, name: str, size: int, keep_text=()) -> Table:
         header, header_line, offset = _header(data, name)
         names = column_names(header, name, header_line)
         ncols = len(names)
-        keep = [n in keep_text for n in names]
-        chunks: list[list[Column]] = []
-        raws: list[list[list[str] | None]] = []
-        lines: list[np.ndarray] = []
         buf = np.frombuffer(data, dtype=np.uint8)
         pos, line, final = offset, data[:offset].count(b"\n") + 1, len(data) < BLOCK
-        cap = max(1024, BLOCK // max(8, 2 * ncols))
-        starts = np.empty((ncols, cap), dtype=np.int64)          # field k of row r: buf[starts[k, r]:ends[k, r]]
-        ends = np.empty((ncols, cap), dtype=np.int64)
-        flags = np.empty((ncols, cap), dtype=np.uint8)
+        cap = min(max(1024, BLOCK // max(8, 2 * ncols)), SCAN_ROWS)  # rows per scan (a block may take several)
+        starts = fresh_array((ncols, cap), np.int64)             # field k of row r: buf[starts[k, r]:ends[k, r]]
+        ends = fresh_array((ncols, cap), np.int64)
+        flags = fresh_array((ncols, cap), np.uint8)
+        values = fresh_array((ncols, cap))                        # _classify_all's results, reused block by block
+        kinds = fresh_array((ncols, cap), np.int8)
         rowline = np.empty(cap, dtype=np.int64)
+        builders: list[_Builder] = []
+        lines = np.empty(0, dtype=np.int64)
+        n = 0
         while True:
             rows, new_pos, line, code, err_line, err_value = _scan(buf, pos, len(buf), ncols, final, starts, ends,
                                                                    flags, rowline, line, MAX_FIELD)
             _check(code, err_line, err_value, name, ncols)
             if rows:
                 _check_text(buf, pos, new_pos, name, line)
-                values = np.full((ncols, rows), np.nan)                # (ncols, rows): column by column
-                kinds = np.empty((ncols, rows), dtype=np.int8)
-                lo = np.empty((ncols, rows), dtype=np.int64)
-                hi = np.empty((ncols, rows), dtype=np.int64)
-                _classify_all(buf, starts, ends, flags, rows, values, kinds, lo, hi, _NA_BYTES, _NA_LEN, _POW10)
-                pieces = [_column_chunk(buf, starts, ends, flags, values[k], kinds[k], lo[k], hi[k], rows, k, keep[k])
-                          for k in range(ncols)]
-                chunks.append([p[0] for p in pieces])
-                raws.append([p[1] for p in pieces])
-                lines.append(rowline[:rows].copy())
+                if not builders:                          # size the columns by the first block's bytes per row
+                    guess = int(size / max(new_pos - pos, 1) * rows * 1.02) + 1024
+                    builders = [_Builder(guess, k in keep_text) for k in names]
+                    lines = np.empty(guess, dtype=np.int64)
+                if n + rows > len(lines):
+                    more_rows = max(n + rows, int(len(lines) * 1.25))
+                    for b in builders:
+                        b.grow(more_rows)
+                    lines = np.concatenate([lines, np.empty(more_rows - len(lines), dtype=np.int64)])
+                _classify_all(buf, starts, ends, flags, rows, values, kinds, _NA_BYTES, _NA_LEN, _POW10)
+                for k, b in enumerate(builders):
+                    b.add(buf, flags, values[k, :rows], kinds[k, :rows], starts[k, :rows], ends[k, :rows], rows, k, n)
+                lines[n:n + rows] = rowline[:rows]
+                n += rows
             pos = new_pos
             if code == _OK and rows == cap:
                 continue                                   # the row arrays are full: scan on
@@ -438,11 +470,11 @@ def read_path(path: Path, name: str, size: int, keep_text=()) -> Table:
             final = len(more) < BLOCK
             buf = np.frombuffer(rest + more, dtype=np.uint8)
             pos = 0
-    if not lines:
+    if not n:
         raise DataError(f"{name} has a header (line {header_line}) but no data rows.")
-    columns = {h: Column.concat([c[k] for c in chunks]) for k, h in enumerate(names)}
-    raw = {h: [s for r in raws for s in r[k]] for k, h in enumerate(names) if keep[k]}
-    return Table(name, columns, np.concatenate(lines), size_bytes=max(size, 1), raw=raw)
+    columns = {h: b.column(n) for h, b in zip(names, builders)}
+    raw = {h: b.raw for h, b in zip(names, builders) if b.raw is not None}
+    return Table(name, columns, lines[:n], size_bytes=max(size, 1), raw=raw)
 
 
 def _check(code: int, err_line: int, err_value: int, name: str, ncols: int) -> None:

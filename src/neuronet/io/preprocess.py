@@ -43,7 +43,7 @@ from typing import Iterable
 import numpy as np
 
 from ..errors import DataError, ModelFileError
-from .columns import MISSING, Column, canonical, plain_number, style_text, written_number
+from .columns import MISSING, Column, canonical, fresh_array, plain_number, style_text, written_number
 from .table import Table
 
 CLASSIFICATION = "classification"
@@ -283,7 +283,7 @@ class Preprocessing:
                 k = len(f["categories"]) + f["missing"] + f["other"]
                 parts.append(("categorical", j, k, index.astype(np.int32)))
                 j += k
-        X = np.empty((t.n_rows, self.n_inputs))                                          # (B, n_in)
+        X = fresh_array((t.n_rows, self.n_inputs))                                       # (B, n_in)
         for a in range(0, t.n_rows, FILL_ROWS):   # row blocks: each block of X is written while it is in cache
             b = min(a + FILL_ROWS, t.n_rows)
             for part in parts:
@@ -457,13 +457,13 @@ def _fit_column(t: Table, name: str, categorical: bool, use: bool, max_categorie
                 return {"name": name, "kind": "dropped",
                         "reason": f"an identifier (a different integer in each of its {len(v):,} rows); to use it as "
                                   f"an input anyway, give --use {name}"}
+            median = _median_in_place(v)                   # v is our copy: partitioned, not copied again
             mean, std = _scale_safe_moments(v)
             if not (math.isfinite(mean) and math.isfinite(std)):
                 raise DataError(f"{t.source}, column {name!r}: its values spread beyond what float64 can "
                                 f"standardize. Rescale the column, or leave it out with --drop {name}.")
             return {"name": name, "kind": "numeric", "mean": mean, "std": std if std > 0 else 1.0,
-                    "median": float(np.median(v)), "indicator": n_missing > 0, "parse": style,
-                    "n_missing": n_missing}
+                    "median": median, "indicator": n_missing > 0, "parse": style, "n_missing": n_missing}
     counts = col.counts()
     distinct = len(counts)
     if not use and filled >= min(ID_MIN_ROWS, 11) and (distinct == filled or (
@@ -475,6 +475,16 @@ def _fit_column(t: Table, name: str, categorical: bool, use: bool, max_categorie
     kept = sorted(ranked[:max_categories], key=_label_key)
     return {"name": name, "kind": "categorical", "categories": kept, "missing": n_missing > 0,
             "other": distinct > len(kept), "n_missing": n_missing, "n_distinct": distinct}
+
+
+def _median_in_place(v: np.ndarray) -> float:
+    """np.median(v), reordering v instead of copying it (the mean of the two middle values for even n)."""
+    k = len(v) // 2
+    if len(v) % 2:
+        v.partition(k)
+        return float(v[k])
+    v.partition([k - 1, k])
+    return float((v[k - 1] + v[k]) / 2)
 
 
 def _integer_identifier(name: str, v: np.ndarray, n_rows: int) -> bool:
