@@ -14,13 +14,12 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-import numpy as np
 import typer
 
 from ..errors import DataError, TrainingError
 from ..io import tabular
 from ._app import (INTERRUPTED, Engine, Task, _activation, _command_line, _handled, _hidden, _loss, _names,
-                   _optimizer, _out, _positive, _schedule, app, parse_hidden, parse_schedule)
+                   _optimizer, _out, _positive, _schedule, app, parse_hidden, parse_schedule, safe)
 
 GRID_HELP = ("The grid: name=value,value;… with names hidden (sizes as 16 or 32x16), activation, optimizer, "
              "step-size, schedule, batch-size (0 = full batch), loss.")
@@ -133,7 +132,9 @@ def sweep(
     from ..distributed._dask import connected  # noqa: PLC0415
     from ..distributed.restarts import warm  # noqa: PLC0415
     from ..model import files  # noqa: PLC0415
-    from .train import _check_loss, _metrics  # noqa: PLC0415  (the preprocessing and metrics of train)
+    from ..model import metrics as metric_fns  # noqa: PLC0415
+    from . import _metrics  # noqa: PLC0415
+    from .train import _fit_data  # noqa: PLC0415  (the split and preprocessing of train)
 
     settings = parse_grid(grid)
     if out.suffix.lower() not in (".json", ".safetensors"):
@@ -144,21 +145,19 @@ def sweep(
     tabular.check_writable(out, "model")
     tabular.check_writable(results, "results")
 
-    # -- the data, once: the same preprocessing and split as `neuronet train` ------------------------
-    t = tabular.open_data(data)
-    prep = tabular.Preprocessing.fit(t, target, task.value if task else None, categorical=_names(categorical),
-                                     drop=_names(drop), loss=loss)
-    _check_loss(prep)
+    # -- the data, once: the same split and preprocessing as `neuronet train` (the statistics fitted on the
+    #    training rows only) ----------------------------------------------------------------------
+    t, t_tr, t_va, prep = _fit_data(data, target, task, None, validation_fraction, seed, _names(categorical),
+                                    _names(drop), [], tabular.MAX_CATEGORIES, "impute", loss, quiet)
     for lo in settings.get("loss", []):
         _check_grid_loss(prep, lo)
-    X = prep.transform(t)                                                       # (B, n_in)
-    y = prep.encode_target(t)                                                   # (B,)
-    frac = validation_fraction if validation_fraction is not None else (0.2 if t.n_rows >= 20 else 0.0)
-    if frac > 0:
-        tr, va = tabular.split(t.n_rows, frac, seed, y if prep.task == tabular.CLASSIFICATION else None)
-    else:
-        tr, va = np.arange(t.n_rows), np.arange(0)
-    val = (X[va], prep.targets(y[va])) if len(va) else None
+    X_tr, y_tr = prep.transform(t_tr), prep.encode_target(t_tr)                  # (B_tr, n_in), (B_tr,)
+    parts = {"training": (X_tr, y_tr)}
+    val = None
+    if t_va is not None:
+        X_va, y_va = prep.transform(t_va), prep.encode_target(t_va)
+        parts["validation"] = (X_va, y_va)
+        val = (X_va, prep.targets(y_va))
     sizes = parse_hidden(hidden)
     show = not quiet and sys.stderr.isatty()
 
@@ -167,7 +166,7 @@ def sweep(
             if client is not None:
                 warm(client)                     # compile (or load) the engines on every worker once
             table, best = nn.sweep(
-                X[tr], prep.targets(y[tr]), settings, restarts=restarts, epochs=epochs, seed=seed, hidden=sizes,
+                X_tr, prep.targets(y_tr), settings, restarts=restarts, epochs=epochs, seed=seed, hidden=sizes,
                 activation=activation, validation_data=val, client=client, results=results, resume=resume,
                 progress=show, n_outputs=prep.n_outputs, loss=prep.loss, optimizer=optimizer, step_size=step_size,
                 schedule=parse_schedule(schedule), batch_size=batch_size or None, early_stopping=early_stopping,
@@ -180,9 +179,8 @@ def sweep(
         raise DataError(f"{e} (the table is in {results})") from None
 
     setting = best.info["sweep"]["setting"]
-    metrics = {"training": _metrics(best, prep, X[tr], y[tr])}
-    if len(va):
-        metrics["validation"] = _metrics(best, prep, X[va], y[va])
+    metrics = {name: _metrics.of_encoded(best, prep, Xp, yp) for name, (Xp, yp) in parts.items()}
+    best.info["training_rows"] = metric_fns.fingerprint(X_tr, y_tr)
     arch_hidden = [int(s) for s in setting["hidden"].split("x")] if setting.get("hidden", "none") != "none" else (
         [] if "hidden" in setting else sizes)
     best.info.update({"preprocessing": prep.to_dict(), "metrics": metrics, "source": t.source,
@@ -192,7 +190,7 @@ def sweep(
                                        "output": "identity"}})
     files.save(best, out)
     if not quiet:
-        _print_sweep(table, best, metrics, prep, out, results, has_val=len(va) > 0)
+        _print_sweep(table, best, metrics, prep, out, results, has_val=val is not None)
 
 
 def _check_grid_loss(prep, loss: str) -> None:
@@ -206,7 +204,7 @@ def _check_grid_loss(prep, loss: str) -> None:
 def _print_sweep(table, best, metrics, prep, out, results, has_val: bool) -> None:
     from rich.table import Table  # noqa: PLC0415
 
-    from .train import _metric_text  # noqa: PLC0415
+    from . import _metrics  # noqa: PLC0415
 
     con = _out()
     score = "best_val_loss" if has_val else "best_train_loss"
@@ -224,8 +222,8 @@ def _print_sweep(table, best, metrics, prep, out, results, has_val: bool) -> Non
         view.caption = f"… and {len(table) - 10} more settings in {results}"
     con.print(view)
     for name, m in metrics.items():
-        con.print(f"best setting, {name} ({m['rows']} rows): {_metric_text(prep, m)}")
-    con.print(f"saved {out} (the best setting's best restart) and {results}; next: neuronet predict {out} DATA")
+        con.print(f"best setting, {name} ({m['rows']:,} rows): {safe(_metrics.line(m))}")
+    con.print(safe(f"saved {out} (the best setting's best restart) and {results}; next: neuronet predict {out} DATA"))
 
 
 def _num(v) -> str:
