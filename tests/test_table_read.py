@@ -161,3 +161,16 @@ def test_a_column_with_many_texts_read_in_blocks(tmp_path, monkeypatch):
     fast, slow = both(tmp_path, text)
     assert_same(fast, slow)
     assert len(fast.columns["a"].texts) == 300 and fast.columns["a"].codes.max() == 299
+
+
+def test_numbers_read_back_exactly(tmp_path):
+    """Every float written as Python writes it (17 digits, any exponent) or with few digits reads back to the
+    same float64 as Python's float(): the fast path (≤ 15 digits) and NumPy's parse for the others."""
+    rng = np.random.default_rng(0)
+    v = rng.normal(size=3000) * 10.0 ** rng.integers(-300, 300, 3000)
+    short = [f"{x:.6g}" for x in v[:1000]]
+    cells = [repr(float(x)) for x in v] + short + ["0.1", "-0", "5e-324", "1.7976931348623157e308", "123456789012345"]
+    (tmp_path / "n.csv").write_text("x\n" + "\n".join(cells) + "\n")
+    col = read_csv(tmp_path / "n.csv").columns["x"]
+    np.testing.assert_array_equal(col.values, [float(c) for c in cells])
+    assert np.signbit(col.values[cells.index("-0")])                  # -0 keeps its sign
