@@ -345,6 +345,8 @@ def test_csv_model_file_predicts_the_csv_with_neuronet_predict(tmp_path):
     out = CliRunner().invoke(app, ["predict", str(tmp_path / "model.json"), str(tmp_path / "shapes.csv")])
     assert out.exit_code == 0, out.output
     assert out.stdout.split()[1:] == ["big" if k % 2 else "small" for k in range(20)]
+    model = nn.load_model(tmp_path / "model.json")                  # and from Python, the same predictions
+    assert list(model.predict(tmp_path / "shapes.csv")) == ["big" if k % 2 else "small" for k in range(20)]
 
 
 def test_the_page_stack_stays_optional():
