@@ -47,6 +47,7 @@ _LAZY = {
     "examples": "model.examples", "files": "model.files", "activations": "model.activations",
     "losses": "model.losses", "optimizers": "model.optimizers", "schedules": "model.schedules",
     "initializers": "model.initializers",
+    "distributed": "distributed",
 }
 
 

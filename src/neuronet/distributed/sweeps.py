@@ -163,7 +163,10 @@ def sweep(X, Y, grid: dict, *, restarts: int = 8, epochs: int = 100, seed: int =
     """
     pd = _pandas()
     settings = expand_grid(grid)
-    bad = sorted({"restarts", "seed", "epochs", "validation_fraction", "client", "first_restart"} & set(train_kwargs))
+    if "validation_fraction" in train_kwargs:
+        raise DataError("sweep() ranks restarts and settings on validation_data=(X_val, Y_val), the same rows for "
+                        "every setting; split them off first (e.g. with sklearn's train_test_split).")
+    bad = sorted({"restarts", "seed", "epochs", "client", "first_restart"} & set(train_kwargs))
     if bad:
         raise DataError(f"sweep() takes {bad[0]} as its own argument, not among train's options.")
     for name, v in (("restarts", restarts), ("epochs", epochs)):
