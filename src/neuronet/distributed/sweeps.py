@@ -61,8 +61,21 @@ def expand_grid(grid: dict) -> list[dict]:
         v = [v] if isinstance(v, (str, dict)) or not hasattr(v, "__iter__") else list(v)
         if not v:
             raise DataError(f"grid[{k!r}] has no values; give at least one.")
-        values[k] = [tuple(int(s) for s in x) if k == "hidden" else x for x in v]
+        values[k] = [_sizes(x) if k == "hidden" else x for x in v]
     return [dict(zip(values, combo)) for combo in itertools.product(*values.values())]
+
+
+def _sizes(x) -> tuple:
+    """A 'hidden' value: 16 or (32, 16) or () for none."""
+    if isinstance(x, (int, np.integer)):
+        return (int(x),)
+    try:
+        sizes = tuple(int(s) for s in x)
+    except (TypeError, ValueError):
+        sizes = (0,)
+    if any(s < 1 for s in sizes):
+        raise DataError(f"grid['hidden'] values are layer sizes such as 16 or (32, 16); received {x!r}.")
+    return sizes
 
 
 def _text(k: str, v) -> str:
