@@ -42,7 +42,7 @@ def data(rows: int = ROWS):
 
 
 def cluster(workers: int, env: dict | None = None):
-    c = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+    c = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
                      silence_logs=50, env=env or {})
     return c, Client(c)
 

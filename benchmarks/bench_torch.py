@@ -1,18 +1,27 @@
-"""neuronet against PyTorch (CPU) on the same machine, in one process: restarts and digits.
+"""neuronet against PyTorch (CPU) on the same machine, in one process: restarts, digits, end to end.
 
 1. XOR (2-2-1 logistic, squared loss, plain SGD, full batch, 2,000 epochs), R = 1,000 restarts:
    PyTorch with the restart axis in its weights (torch.bmm, the fastest PyTorch form), against
    neuronet's neuron engine.
 2. Digits (64-64-10 relu, Adam 1e-3, batch 32, 50 epochs): a plain PyTorch training loop
    against neuronet's matrix engine; ms per epoch and test accuracy.
+3. End to end (``--only e2e``): whole epochs through ``nn.train`` (with its shuffling, its loss
+   before and after training, every copy it makes) against a plain PyTorch loop that shuffles
+   every epoch (``torch.randperm``, a gathered batch, forward, loss, backward, step), the same data
+   in the same process, float32 and float64, interleaved rounds (the order shuffled each round),
+   medians of the epoch time:
+   - 256-512-512-1 relu, SGD 1e-3, batch 256, squared loss, 12,800 rows, 2 epochs;
+   - 784-256-128-10 relu, Adam 1e-3, batch 128, cross-entropy, 20,000 rows, 1 epoch.
 
 PyTorch is not a dependency of neuronet; install it to run this (pip install torch).
 
-    python benchmarks/bench_torch.py
+    python benchmarks/bench_torch.py [--only restarts,digits,e2e] [--rounds 7]
 """
 
 from __future__ import annotations
 
+import argparse
+import statistics
 import time
 
 import numpy as np
@@ -85,17 +94,108 @@ def digits(torch, epochs=50):
     return t_nn / epochs, acc_nn, t_torch / epochs, acc_torch
 
 
+E2E = {"256-512-512-1 SGD b256": dict(sizes=[256, 512, 512, 1], loss="squared", optimizer="sgd", step=1e-3,
+                                     batch=256, rows=12_800, epochs=2),
+       "784-256-128-10 Adam b128": dict(sizes=[784, 256, 128, 10], loss="cross_entropy", optimizer="adam",
+                                        step=1e-3, batch=128, rows=20_000, epochs=1)}
+
+
+def e2e_data(w, dtype):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(w["rows"], w["sizes"][0])).astype(dtype)
+    if w["loss"] == "cross_entropy":
+        y = rng.integers(0, w["sizes"][-1], w["rows"])
+    else:
+        y = (X[:, :8].sum(axis=1, keepdims=True) / 8).astype(dtype)
+    return X, y
+
+
+def e2e_runs(torch, w, dtype):
+    """Two functions that each train from the same start on the same data, for the whole run: neuronet's
+    nn.train and a plain PyTorch loop."""
+    X, y = e2e_data(w, dtype)
+    net = nn.mlp(w["sizes"], hidden="relu", seed=0, dtype=dtype)
+    kw = dict(loss=w["loss"], optimizer=w["optimizer"], step_size=w["step"], epochs=w["epochs"],
+              batch_size=w["batch"], seed=0)
+    tdt = torch.float32 if dtype == "float32" else torch.float64
+    xt = torch.tensor(X)
+    yt = torch.tensor(y) if w["loss"] == "cross_entropy" else torch.tensor(y, dtype=tdt)
+    layers = []
+    for a, b in zip(w["sizes"], w["sizes"][1:]):
+        layers += [torch.nn.Linear(a, b, dtype=tdt), torch.nn.ReLU()]
+    model = torch.nn.Sequential(*layers[:-1])
+    start = [p.detach().clone() for p in model.parameters()]
+    lossf = (torch.nn.functional.cross_entropy if w["loss"] == "cross_entropy"
+             else lambda out, target: ((out - target) ** 2).sum(-1).mean())
+    box = {}
+
+    def run_nn():
+        box["nn"] = nn.train(net, X, y, **kw)
+
+    def run_torch():
+        with torch.no_grad():
+            for p, p0 in zip(model.parameters(), start):
+                p.copy_(p0)
+        opt = (torch.optim.SGD(model.parameters(), lr=w["step"]) if w["optimizer"] == "sgd"
+               else torch.optim.Adam(model.parameters(), lr=w["step"]))
+        g = torch.Generator().manual_seed(0)
+        for _ in range(w["epochs"]):
+            perm = torch.randperm(len(xt), generator=g)
+            for b in range(0, len(xt), w["batch"]):
+                idx = perm[b:b + w["batch"]]
+                opt.zero_grad()
+                lossf(model(xt[idx]), yt[idx]).backward()
+                opt.step()
+
+    def torch_loss():                                       # (not timed: the plain loop does not evaluate)
+        with torch.no_grad():
+            return lossf(model(xt), yt).item()
+
+    return run_nn, run_torch, torch_loss, box
+
+
+def end_to_end(torch, rounds=7):
+    rng = np.random.default_rng(1)
+    for name, w in E2E.items():
+        for dtype in ("float32", "float64"):
+            run_nn, run_torch, torch_loss, box = e2e_runs(torch, w, dtype)
+            run_nn()
+            run_torch()                                      # compile / load, warm up
+            times = {"nn": [], "torch": []}
+            for _ in range(rounds):
+                for key in rng.permutation(["nn", "torch"]):
+                    t = time.perf_counter()
+                    (run_nn if key == "nn" else run_torch)()
+                    times[key].append((time.perf_counter() - t) / w["epochs"])
+            t_nn, t_torch = statistics.median(times["nn"]), statistics.median(times["torch"])
+            ratios = sorted(a / b for a, b in zip(times["nn"], times["torch"]))
+            res = box["nn"]
+            print(f"{name}, {dtype}, {w['rows']:,} rows × {w['epochs']}: neuronet {t_nn * 1e3:.1f} ms/epoch "
+                  f"({res.engine} engine, final loss {res.losses[res.best]:.4f}), PyTorch {t_torch * 1e3:.1f} ms/epoch "
+                  f"(final loss {torch_loss():.4f}); ratio {t_nn / t_torch:.2f} (per round {ratios[0]:.2f}–"
+                  f"{ratios[-1]:.2f})")
+
+
 def main():
     import torch
 
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--only", default="restarts,digits,e2e")
+    ap.add_argument("--rounds", type=int, default=7)
+    args = ap.parse_args()
+    parts = set(args.only.split(","))
     torch.set_num_threads(2)
     print(machine(), f"PyTorch {torch.__version__}")
-    t_nn, t_torch = xor_restarts(torch)
-    print(f"XOR, 1,000 restarts × 2,000 epochs: neuronet {t_nn:.3f} s, PyTorch bmm {t_torch:.2f} s "
-          f"({t_torch / t_nn:.0f}× neuronet's time)")
-    e_nn, a_nn, e_t, a_t = digits(torch)
-    print(f"digits 64-64-10, Adam, batch 32: neuronet {e_nn * 1e3:.2f} ms/epoch (test acc {a_nn:.3f}), "
-          f"PyTorch {e_t * 1e3:.2f} ms/epoch (test acc {a_t:.3f}); ratio {e_nn / e_t:.2f}")
+    if "restarts" in parts:
+        t_nn, t_torch = xor_restarts(torch)
+        print(f"XOR, 1,000 restarts × 2,000 epochs: neuronet {t_nn:.3f} s, PyTorch bmm {t_torch:.2f} s "
+              f"({t_torch / t_nn:.0f}× neuronet's time)")
+    if "digits" in parts:
+        e_nn, a_nn, e_t, a_t = digits(torch)
+        print(f"digits 64-64-10, Adam, batch 32: neuronet {e_nn * 1e3:.2f} ms/epoch (test acc {a_nn:.3f}), "
+              f"PyTorch {e_t * 1e3:.2f} ms/epoch (test acc {a_t:.3f}); ratio {e_nn / e_t:.2f}")
+    if "e2e" in parts:
+        end_to_end(torch, args.rounds)
 
 
 if __name__ == "__main__":

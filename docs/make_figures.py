@@ -16,7 +16,7 @@ import numpy as np
 
 import neuronet as nn
 from neuronet import datasets, draw
-from neuronet.examples import running_example
+from neuronet.model.examples import running_example
 from neuronet.report import write_report
 
 DOCS = Path(__file__).resolve().parent

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import neuronet as nn
 from neuronet import activations
 from neuronet.seeing.construct import (
-    ProductRow, boolean, default_scale, derivative, format_report, linear_collapse, multiplication_gate,
+    ProductRow, boolean, counting_bound, parity, default_scale, derivative, format_report, linear_collapse, multiplication_gate,
     operating_point, patterns, product, product_report,
 )
 from neuronet.errors import DataError, GraphError
@@ -137,6 +137,50 @@ def test_boolean_is_exact_in_float32_too():
     truth = np.random.default_rng(5).random(256) < 0.5
     net = boolean(truth).astype("float32")
     np.testing.assert_array_equal(net.forward(patterns(8))[:, 0], truth.astype(np.float32))
+
+
+def test_the_universal_architecture_is_one_graph_for_every_table():
+    n = 3
+    P = patterns(n)
+    nets = []
+    for f in range(256):
+        truth = [(f >> k) & 1 for k in range(8)]
+        net = boolean(truth, architecture="universal")
+        np.testing.assert_array_equal(net.forward(P)[:, 0], truth)
+        nets.append(net)
+    first = nets[0]
+    hidden = [nu.id for nu in first.neurons if nu.kind == "hidden"]
+    assert len(hidden) == 2 ** n and first.layers is not None
+    for net in nets[1:]:
+        assert net.edges == first.edges and [nu.kind for nu in net.neurons] == [nu.kind for nu in first.neurons]
+        assert {ij: w for ij, w in net.weights.items() if ij[1] in hidden} == \
+            {ij: w for ij, w in first.weights.items() if ij[1] in hidden}
+    assert len({tuple(net.forward(P)[:, 0]) for net in nets}) == 256
+    assert nets[5].info["construction"]["architecture"] == "universal"
+    big = boolean(lambda bits: int(sum(bits) > 3), n=6, architecture="universal")
+    np.testing.assert_array_equal(big.forward(patterns(6))[:, 0], patterns(6).sum(axis=1) > 3)
+    with pytest.raises(GraphError, match="architecture must be"):
+        boolean([0, 1], architecture="tiny")
+    with pytest.raises(GraphError, match="complement=True only applies"):
+        boolean([0, 1], architecture="universal", complement=True)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 6, 8, 12])
+def test_parity_needs_only_n_threshold_units(n):
+    net = parity(n)
+    P = patterns(n)
+    np.testing.assert_array_equal(net.forward(P)[:, 0], P.sum(axis=1) % 2)
+    assert sum(nu.kind == "hidden" for nu in net.neurons) == n
+    assert net.info["construction"]["hidden_neurons"] == n
+
+
+def test_counting_bound():
+    rows = [counting_bound(n) for n in range(1, 13)]
+    assert [r.universal for r in rows] == [2 ** n for n in range(1, 13)]
+    assert rows[2].threshold_log2 == pytest.approx(7.0)            # C(8, 4) = 2·(1 + 7 + 21 + 35) = 128 ≥ 104
+    for r in rows:
+        assert r.h_closed <= r.h_min and r.h_closed * (r.n ** 2 + r.n + 1) >= 2 ** r.n - 1
+    assert [r.h_min for r in rows][-3:] == sorted([r.h_min for r in rows][-3:]) and rows[-1].h_min >= 30
 
 
 def test_boolean_info_is_json():
@@ -413,6 +457,20 @@ def test_identity_network_collapses_to_one_matrix():
     X = np.random.default_rng(0).normal(size=(20, 3))
     np.testing.assert_allclose(net.forward(X), X @ M.T + c, rtol=1e-12, atol=1e-12)
     assert net.info["construction"]["kind"] == "linear_collapse"
+    assert np.abs(c).max() > 0.01                              # bias neurons: an affine map, not a matrix
+    Ws, bs = zip(*mats)
+    np.testing.assert_allclose(c, Ws[2] @ (Ws[1] @ bs[0] + bs[1]) + bs[2], rtol=1e-12)
+
+
+def test_the_seeds_case_without_bias_neurons_is_one_matrix():
+    net, M, c = linear_collapse((3, 5, 4, 2), seed=3, bias=False)
+    assert net.biases == [] and net.layers is not None
+    assert c.tolist() == [0.0, 0.0]                             # exactly: the single matrix A_L·…·A_2
+    mats = net.matrices()
+    assert all(not b.any() for _, b in mats)
+    np.testing.assert_allclose(M, mats[2][0] @ mats[1][0] @ mats[0][0], rtol=1e-12)
+    X = np.random.default_rng(1).normal(size=(20, 3))
+    np.testing.assert_allclose(net.forward(X), X @ M.T, rtol=1e-12, atol=1e-12)
 
 
 # -- constructions are ordinary networks --------------------------------------------------------

@@ -2,7 +2,9 @@
 
 import csv
 import os
+import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,6 +25,7 @@ EXPECTED = {  # name: (task, rows, features, classes)
     "digits": ("classification", 1797, 64, 10),
     "diabetes": ("regression", 442, 10, None),
 }
+SRC = str(Path(__file__).resolve().parents[1] / "src")
 GENERATED = ["moons", "circles", "spirals", "sine"]
 
 
@@ -57,16 +60,59 @@ def test_shapes_types_and_names(name):
     assert name in repr(ds)
 
 
-def test_real_data_sets_match_scikit_learn_and_keep_readable_names():
-    from sklearn.datasets import load_iris
+REAL = {"iris": "load_iris", "wine": "load_wine", "breast_cancer": "load_breast_cancer", "digits": "load_digits",
+        "diabetes": "load_diabetes"}
 
-    ds = datasets.load("iris")
-    ref = load_iris()
+
+@pytest.mark.parametrize("name", list(REAL))
+def test_real_data_sets_are_scikit_learns_bit_for_bit(name):
+    """The files shipped in the package hold exactly what scikit-learn's loaders return."""
+    import sklearn.datasets
+
+    ds, ref = datasets.load(name), getattr(sklearn.datasets, REAL[name])()
     np.testing.assert_array_equal(ds.X, ref.data)
     np.testing.assert_array_equal(ds.y, ref.target)
+    assert len(ds.feature_names) == len(ref.feature_names)
+    if ds.class_names is not None:
+        assert ds.class_names == [str(c) for c in ref.target_names]
+
+
+def test_real_data_sets_keep_readable_names():
+    ds = datasets.load("iris")
     assert ds.feature_names == ["sepal_length_cm", "sepal_width_cm", "petal_length_cm", "petal_width_cm"]
     assert ds.class_names == ["setosa", "versicolor", "virginica"]
     assert "od280_od315_of_diluted_wines" in datasets.load("wine").feature_names
+
+
+@pytest.mark.parametrize("seed, n_samples", [(0, None), (3, 51), (None, 7), (11, 2)])
+def test_moons_and_circles_are_scikit_learns_generators_bit_for_bit(seed, n_samples):
+    from sklearn.datasets import make_circles, make_moons
+
+    moons = datasets.load("moons", seed=seed, n_samples=n_samples)
+    circles = datasets.load("circles", seed=seed, n_samples=n_samples)
+    if seed is None:            # fresh randomness: the same shapes and labels' counts, other points
+        assert moons.X.shape == (7, 2) and np.bincount(moons.y).tolist() == [3, 4]
+        return
+    # the seed scikit-learn would be handed: the first draw of the data set's own generator
+    sk_seed = int(np.random.default_rng(seed).integers(2**31 - 1))
+    n = n_samples or 200
+    X, y = make_moons(n_samples=n, noise=0.1, random_state=sk_seed)
+    np.testing.assert_array_equal(moons.X, X)
+    np.testing.assert_array_equal(moons.y, y)
+    X, y = make_circles(n_samples=n, noise=0.05, factor=0.5, random_state=sk_seed)
+    np.testing.assert_array_equal(circles.X, X)
+    np.testing.assert_array_equal(circles.y, y)
+
+
+def test_loading_a_data_set_imports_no_scikit_learn():
+    """`neuronet train iris` must not pay 1.3 s importing scikit-learn to read 150 rows."""
+    code = ("import sys, neuronet; from neuronet import datasets\n"
+            "for name in datasets.names(): datasets.load(name)\n"
+            "heavy = sorted(m for m in ('sklearn', 'scipy', 'matplotlib', 'numba') if m in sys.modules)\n"
+            "print(','.join(heavy))")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == ""
 
 
 def test_loaded_arrays_are_copies():

@@ -188,6 +188,35 @@ def test_blas_sized_layers_in_float32(sizes):
     assert_same(runs, tol=1e-5, rtol=1e-4)
 
 
+@pytest.mark.parametrize("hidden, loss, kind", [("relu", "squared", "real"), ("logistic", "cross_entropy", "classes"),
+                                                ("softplus", "huber", "real"), ("tanh", "binary_cross_entropy", "binary")])
+def test_compiled_forward_and_loss_match_numpy(hidden, loss, kind, monkeypatch):
+    """Large forward passes (loss before and after training, prediction) run the compiled loop's forward,
+    in chunks of EVAL_ROWS rows; ŷ and the loss are NumPy's to rounding, for every restart."""
+    from neuronet.engines import matrix
+
+    monkeypatch.setattr(matrix, "EVAL_ROWS", 7)                 # 30 rows: chunks of 7 and a short last one
+    X, Y = data(30, 9, 3, seed=10, kind=kind)
+    net = nn.mlp([9, 40, 20, 3], hidden=hidden, seed=0)
+    S = net.structure
+    theta = initializers.draw(S, 3, np.random.default_rng(0), "uniform")
+    fast = MatrixEngine(S, losses.get(loss), optimizers.get("sgd"), np.float64)
+    slow = MatrixEngine(S, losses.get(loss), optimizers.get("sgd"), np.float64, compiled=False)
+    monkeypatch.setattr(matrix, "EVAL_WORK", 1 << 62)
+    assert fast.forward(theta, X) is not None and fast._layers is not None
+    reference = slow.forward(theta, X)
+    monkeypatch.setattr(matrix, "EVAL_WORK", 0)                 # every size compiled
+    called = []
+    monkeypatch.setattr(dense_kernel, "run_forward",
+                        lambda *a, original=dense_kernel.run_forward: called.append(1) or original(*a))
+    yhat = fast.forward(theta, X)
+    assert called and yhat.shape == (3, 30, 3) and yhat.dtype == np.float64
+    np.testing.assert_allclose(yhat, reference, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(fast.loss(theta, X, Y), slow.loss(theta, X, Y), rtol=1e-12, atol=0)
+    view = np.asfortranarray(X)                                  # not C-ordered: a C copy runs
+    np.testing.assert_allclose(fast.forward(theta, view), reference, rtol=1e-12, atol=1e-13)
+
+
 def test_numpy_blas_is_found_where_numpy_ships_openblas():
     """NumPy's wheels ship OpenBLAS with its CBLAS exported; there the compiled loop must use it (the
     other BLAS is another thread pool: see _blas)."""

@@ -24,7 +24,7 @@ FIELDS = ("losses", "history", "epochs_run", "theta", "initial_theta", "val_loss
 
 @pytest.fixture(scope="module")
 def client():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
                                   silence_logs=50) as cluster, distributed.Client(cluster) as c:
         yield c
 

@@ -143,7 +143,10 @@ def test_non_layered_outputs_go_to_the_last_column_and_biases_before_their_lowes
     late = g.output()                            # 5: level 3
     b = g.bias()                                 # 6: feeds only level 2
     g.connect(x, h1), g.connect(h1, h2), g.connect(h2, late), g.connect(x, early), g.connect(b, h2)
+    assert g.build(seed=0).layers == [[x], [h1, early, b], [h2], [late]]   # layered, as the seed defines it
+    g.connect(x, h2)                             # an edge that skips a layer: not layered any more
     net = g.build(seed=0)
+    assert net.layers is None
     lay = draw.layout(net)
     assert lay.column_of(early) == lay.column_of(late) == len(lay.columns) - 1
     assert lay.column_of(b) == lay.column_of(h2) - 1 == 1
@@ -385,3 +388,28 @@ def test_neuron_outputs_non_layered_and_errors():
         draw.neuron_outputs(running_example(), np.zeros((3, 2)))
     with pytest.raises(GraphError, match="takes a neuronet Network"):
         draw.neuron_outputs(lambda A: A, np.zeros((3, 2)))
+
+
+def test_every_edge_ends_in_an_arrowhead_pointing_into_its_target():
+    g = nn.Graph()                                   # straight edges and an arc (a → c skips b)
+    a, bias = g.input(), g.bias()
+    b = g.neuron("tanh")
+    c = g.output()
+    for e in [(a, b), (bias, b), (b, c), (a, c)]:
+        g.connect(*e)
+    for net in (nn.examples.running_example(), g.build(seed=0)):
+        lay = draw.layout(net)
+        assert lay.edges
+        for e in lay.edges:
+            tip, left, right = (np.array(p) for p in e.head)
+            end, before = np.array(e.points[-1]), np.array(e.points[-2])
+            np.testing.assert_allclose(tip, end)                                 # the tip touches j's circle
+            target = lay.nodes[e.dst]
+            assert np.hypot(*(tip - (target.x, target.y))) == pytest.approx(lay.radius, rel=1e-6)
+            base = (left + right) / 2
+            along = (end - before) / np.hypot(*(end - before))
+            np.testing.assert_allclose((tip - base) / np.hypot(*(tip - base)), along, atol=1e-9)   # points i → j
+            assert abs(np.dot(left - right, along)) < 1e-9                       # a symmetric head
+        fig = draw.draw(net)
+        heads = [c for c in fig.axes[0].collections if type(c).__name__ == "PolyCollection"]
+        assert len(heads) == 1 and len(heads[0].get_paths()) == len(lay.edges)

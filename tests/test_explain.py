@@ -13,7 +13,8 @@ from hypothesis import given, settings, strategies as st
 
 import neuronet as nn
 from neuronet.errors import DataError
-from neuronet.model.examples import RUNNING_EXAMPLE_WEIGHTS, running_example, running_example_input
+from neuronet.model.examples import (RUNNING_EXAMPLE_WEIGHTS, running_example, running_example_data,
+                                     running_example_input)
 from neuronet.seeing.explain import Explanation, explain
 
 
@@ -287,3 +288,60 @@ def test_mistakes_are_clear_errors():
     with pytest.raises(DataError, match="width"):
         explain().text(width=10)
     assert isinstance(explain(), Explanation) and str(explain()) == explain().text()
+
+
+# -- issue 13: parentheses, the model's own loss, consecutive updates, target units ---------------
+def test_every_negative_factor_is_in_parentheses():
+    e = explain(None, [0.3], [-1.0])                 # the running example, a negative target
+    text = joined(e.text())
+    yhat = e.yhat[0]
+    assert f"L = (y − ŷ)² = (−1 − {fmt(yhat)})² = {fmt(e.loss_value)}" in text
+    assert f"∂L/∂ŷ = 2·(ŷ − y) = 2·({fmt(yhat)} − (−1)) = {fmt(e.dL_dyhat[0])}" in text
+    for net, x, y, loss in [(None, [0.3], [-1.0], "squared"), (nn.mlp([2, 3, 2], hidden="tanh", seed=4),
+                                                                [-0.5, 0.2], [-0.7, -0.2], "absolute"),
+                            (nn.mlp([2, 3, 2], seed=5), [0.5, -0.2], [-0.7, -2.0], "huber")]:
+        text = explain(net, x, y, loss=loss).text()
+        assert not re.search(r"[−+·] −\d", text), text        # no "a − −b", "+ −b" or "·−b"
+
+
+def test_a_model_is_explained_with_its_own_loss():
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    r = nn.train(nn.mlp([2, 3, 2], hidden="tanh", seed=0), X, np.array([0, 1, 1, 0]), loss="cross_entropy",
+                 optimizer="adam", step_size=0.05, epochs=5, batch_size=None, seed=0)
+    e = explain(r.network, X[1], 1)
+    assert e.loss_name == "cross_entropy" and e.y_is_class
+    assert e.loss_value == pytest.approx(r.network.loss(X[1:2], [1], loss="cross_entropy"), rel=1e-12)
+    assert explain(nn.mlp([2, 1], seed=0), [0.1, 0.2], [1.0]).loss_name == "squared"   # no record: the seed's
+
+
+def test_steps_are_consecutive_sgd_updates_with_the_schedules_step_sizes():
+    s = explain(steps=3)                             # the running example on its three training points
+    X, Y = running_example_data()
+    assert len(s) == 3 and s.n_examples == 3
+    assert [e.step_size for e in s] == pytest.approx([0.1, 0.1 / (1 + 1 / 3), 0.1 / (1 + 2 / 3)], rel=1e-15)
+    assert [e.x for e in s] == [[0.5], [-0.5], [0.25]] and [e.y for e in s] == [[1.0], [-1.0], [0.5]]
+    for before, after in zip(s.explanations, s.explanations[1:]):
+        assert after.weights == pytest.approx(before.new_weights, rel=1e-15)      # each on the last one's network
+    assert s[0].deltas[4] == pytest.approx(by_hand()[3][4], abs=1e-14)        # the first is the documented one
+    # what train() does with its default schedule: per-example SGD, one epoch, in order
+    r = nn.train(running_example(), X, Y, step_size=0.1, epochs=1, batch_size=1, shuffle=False, engine="matrix")
+    assert r.config["schedule"] == "inverse_time(decay=1)"
+    for ij, w in s.network.weights.items():
+        assert r.network.weights[ij] == pytest.approx(w, rel=1e-12, abs=1e-15)
+    assert s[2].new_weights == pytest.approx(s.network.weights, rel=1e-15)
+    text = s.text()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert [text.index(f"Update {k} of 3") for k in (1, 2, 3)] == sorted(text.index(f"Update {k} of 3")
+                                                                         for k in (1, 2, 3))
+    words = " ".join(text.split())
+    assert "η_2 = 0.075" in words and "do all of this again for the next training point" in words
+    d = json.loads(json.dumps(s.to_dict(), allow_nan=False))
+    assert d["step_sizes"] == [e.step_size for e in s]
+    for step in d["steps"]:
+        consistent(step)
+    constant = explain(steps=2, schedule="constant")
+    assert [e.step_size for e in constant] == [0.1, 0.1]
+    with pytest.raises(DataError, match="steps must be a positive integer"):
+        explain(steps=0)
+    with pytest.raises(DataError, match="one target per example"):
+        explain(nn.mlp([1, 1], seed=0), [[0.1], [0.2]], [[1.0]], steps=2)

@@ -295,19 +295,58 @@ def test_a_bias_feeding_two_layers_makes_the_graph_non_layered():
     assert g.build(seed=0).layers == [[x, b1], [h, b2], [y]]
 
 
-def test_outputs_must_all_be_in_the_last_layer_for_a_layered_graph():
+def test_outputs_in_two_layers_are_layered_as_the_seed_defines_it():
+    # the seed: "divide the entire set of neurons into an ordered list of subsets, such that each
+    # neuron only points towards neuron in the subset next in line" -- nothing asks outputs to share one
     g = nn.Graph()
     x = g.input()
     h = g.neuron("tanh")
     y1, y2 = g.output(), g.output()
-    for e in [(x, h), (h, y1), (x, y2)]:                         # y2 sits one layer too early
+    for e in [(x, h), (h, y1), (x, y2)]:                         # y2 is read out of layer 2
         g.connect(*e)
     net = g.build(seed=0)
-    assert net.layers is None and net.levels == [[x], [h, y2], [y1]]
+    assert net.layers == [[x], [h, y2], [y1]] and net.levels == [[x], [h, y2], [y1]]
     X = np.array([[0.3], [-1.2]])
     w = net.weights
     expect = np.stack([w[(h, y1)] * np.tanh(w[(x, h)] * X[:, 0]), w[(x, y2)] * X[:, 0]], axis=1)
     np.testing.assert_allclose(net.forward(X), expect, rtol=1e-13)
+    (W2, b2), (W3, b3) = net.matrices()                          # y2's column in A_3 is zero: it feeds nothing
+    assert W2.tolist() == [[w[(x, h)]], [w[(x, y2)]]] and W3.tolist() == [[w[(h, y1)], 0.0]]
+
+
+def test_a_hidden_neuron_fed_only_by_a_bias_sits_before_the_neurons_it_feeds():
+    g = nn.Graph()
+    x, b1 = g.input(), g.bias()
+    h1 = g.neuron("tanh")
+    b2 = g.bias()
+    h3 = g.neuron("tanh")
+    c = g.neuron("logistic")                                     # fed only by the bias b2: a constant
+    y = g.output()
+    for e in [(x, h1), (b1, h1), (h1, h3), (b2, h3), (b2, c), (h3, y), (c, y)]:
+        g.connect(*e)
+    net = g.build(seed=0)
+    assert net.layers == [[x, b1], [h1, b2], [h3, c], [y]]
+    assert net.levels == [[x], [h1, c], [h3], [y]]               # evaluation order is unchanged
+    assert len(net.matrices()) == 3
+
+
+def test_what_the_seed_would_not_call_layered():
+    def layers(neurons, edges):
+        g = nn.Graph()
+        ids = {name: getattr(g, kind)(*([] if kind in ("input", "bias") else ["tanh"]))
+               for name, kind in neurons}
+        for a, b in edges:
+            g.connect(ids[a], ids[b])
+        return g.build(seed=0).layers
+
+    # an input one layer after another input: layer 1 is the input layer
+    assert layers([("x1", "input"), ("x2", "input"), ("h", "neuron"), ("y", "output")],
+                  [("x1", "h"), ("h", "y"), ("x2", "y")]) is None
+    # a bias-fed neuron that would sit in the input layer, its bias before it
+    assert layers([("x", "input"), ("b", "bias"), ("c", "neuron"), ("y", "output")],
+                  [("x", "y"), ("b", "c"), ("c", "y")]) is None
+    # a hidden neuron that feeds nothing is in its layer like any other
+    assert layers([("x", "input"), ("h", "neuron"), ("y", "output")], [("x", "h"), ("x", "y")]) == [[1], [2, 3]]
 
 
 def test_a_dead_end_hidden_neuron_is_allowed():
@@ -334,3 +373,18 @@ def test_an_unused_input_and_an_unused_bias_are_allowed():
     assert net.forward([1.0, 5.0]).tolist() == [3.0]              # x_2 is ignored
     assert net.layers == [[a, a2, b, b2], [y]]
     assert net.gradient([1.0, 5.0], [0.0]).weights == {(a, y): 6.0, (b, y): 6.0}
+
+
+def test_the_seeds_word_rectifier_names_relu(tmp_path):
+    g = nn.Graph()
+    x = g.input()
+    h = g.neuron("rectifier")                                    # the seed, III.III: "the rectifier function"
+    y = g.output("Rectifier")
+    g.connect(x, h, 1.0)
+    g.connect(h, y, 2.0)
+    net = g.build()
+    assert net.activation(h) == net.activation(y) == "relu"      # stored by its canonical name
+    assert net.forward([[-1.0], [1.5]]).tolist() == [[0.0], [3.0]]
+    net.save(tmp_path / "r.json")
+    assert '"rectifier"' not in (tmp_path / "r.json").read_text() and nn.load(tmp_path / "r.json").activation(h) == "relu"
+    assert nn.mlp([1, 2, 1], hidden="rectifier").activation(3) == "relu"

@@ -18,7 +18,7 @@ import neuronet
 
 ROOT = Path(neuronet.__file__).parent
 LAYERS = {"_base": 0, "model": 1, "engines": 2, "training": 3, "io": 4, "seeing": 5, "distributed": 6, "_front": 7}
-BASE = {"errors", "_atomic", "_callable", "_version", "_limits"}
+BASE = {"errors", "_atomic", "_callable", "_version", "_limits", "_inputs", "_memory"}
 
 
 def _module_name(path: Path) -> str:

@@ -134,3 +134,137 @@ def test_missing_onnx_package_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "onnx", None)      # import onnx now raises ImportError
     with pytest.raises(ImportError, match=r"pip install 'neuronet\[onnx\]'"):
         to_onnx(nn.mlp([2, 1], seed=0))
+
+
+# -- the whole model: raw columns in, the CLI's answers out ----------------------------------------------
+def _cli(*args: str) -> str:
+    from typer.testing import CliRunner
+
+    from neuronet.cli import app
+
+    r = CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    return r.stdout
+
+
+def _write(path, header, rows):
+    import csv
+
+    with open(path, "w", newline="") as fh:
+        csv.writer(fh).writerows([header, *rows])
+    return path
+
+
+def _feeds(session, path) -> dict:
+    """The CSV file's columns as the ONNX inputs: float32 (NaN where empty or NA) or stripped strings."""
+    import csv
+
+    from neuronet.io.columns import is_missing
+
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    feeds = {}
+    for i in session.get_inputs():
+        cells = [row[i.name] for row in rows]
+        if i.type == "tensor(string)":
+            feeds[i.name] = np.array([c.strip() for c in cells], dtype=object)[:, None]
+        else:
+            feeds[i.name] = np.array([np.nan if is_missing(c) else float(c) for c in cells], np.float32)[:, None]
+    return feeds
+
+
+def _cli_predictions(model, data) -> list[str]:
+    import csv
+    import io
+
+    return [row[0] for row in list(csv.reader(io.StringIO(_cli("predict", str(model), str(data)))))[1:]]
+
+
+def _agrees_with_predict(session, model, data) -> None:
+    """onnxruntime on the raw columns: the labels `neuronet predict` writes, its probabilities to 1e-4."""
+    label, proba = session.run(None, _feeds(session, data))
+    assert label.tolist() == _cli_predictions(model, data)
+    np.testing.assert_allclose(proba, nn.load_model(model).predict_proba(data), rtol=1e-4, atol=1e-6)
+
+
+def _train_and_export(tmp_path, data, target, *extra):
+    model, out = tmp_path / "model.json", tmp_path / "model.onnx"
+    _cli("train", str(data), "--target", target, "--engine", "matrix", "--restarts", "2", "--out", str(model),
+         "-q", *extra)
+    text = _cli("export", str(model), str(out))
+    assert "the whole model" in text
+    return model, out
+
+
+def test_whole_model_iris_agrees_with_predict(ort, tmp_path):
+    ds = nn.datasets.load("iris")
+    data = _write(tmp_path / "iris.csv", [*ds.feature_names, "species"],
+                  [[*map(str, x), ds.class_names[int(c)]] for x, c in zip(ds.X, ds.y)])
+    model, out = _train_and_export(tmp_path, data, "species", "--epochs", "30")
+    s = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    assert [i.name for i in s.get_inputs()] == ds.feature_names
+    assert all(i.shape[1] == 1 and i.type == "tensor(float)" for i in s.get_inputs())
+    assert [o.name for o in s.get_outputs()] == ["label", "probabilities"]
+    _agrees_with_predict(s, model, data)
+
+
+def test_whole_model_text_columns_and_missing_cells(ort, tmp_path):
+    rng = np.random.default_rng(0)
+    n = 240
+    size = rng.normal(100, 30, n)
+    colour = rng.choice(["red", "green", "blue"], n)
+    shape = rng.choice([f"s{k}" for k in range(30)], n)              # more categories than kept: "(other)"
+    score = size / 30 + (colour == "red") * 2.0 + rng.normal(0, 0.3, n)
+    label = np.where(score > np.median(score), "high", "low")
+    rows = [[f"{s:.2f}", c, h, lab] for s, c, h, lab in zip(size, colour, shape, label)]
+    for b in range(0, n, 9):
+        rows[b][0] = ["", "NA", "?"][b % 3]                            # missing numbers, spelt three ways
+    for b in range(4, n, 11):
+        rows[b][1] = ["", "null", "None"][b % 3]                       # missing categories
+    data = _write(tmp_path / "shop.csv", ["size", "colour", "shape", "label"], rows)
+    model, out = _train_and_export(tmp_path, data, "label", "--epochs", "40")
+    prep = nn.load_model(model).preprocessing
+    kinds = {f["name"]: f for f in prep.features}
+    assert kinds["size"]["indicator"] and kinds["colour"]["missing"] and kinds["shape"]["other"]
+    s = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    assert {i.name: i.type for i in s.get_inputs()} == {"size": "tensor(float)", "colour": "tensor(string)",
+                                                       "shape": "tensor(string)"}
+    new = [[r[0], r[1], r[2]] for r in rows[:60]] + [["95.5", "purple", "s99"], ["", "", ""]]   # unseen, empty
+    new_data = _write(tmp_path / "new.csv", ["size", "colour", "shape"], new)
+    _agrees_with_predict(s, model, new_data)
+
+
+def test_whole_model_regression_in_the_targets_units(ort, tmp_path):
+    rng = np.random.default_rng(1)
+    n = 200
+    area = rng.uniform(40, 200, n)
+    hood = rng.choice(["north", "south", "east"], n)
+    price = 2_000 * area + np.select([hood == "north", hood == "south"], [80_000, 20_000], 0) + rng.normal(0, 9e3, n)
+    data = _write(tmp_path / "houses.csv", ["area", "hood", "price"],
+                  [[f"{a:.1f}", h, f"{p:.0f}"] for a, h, p in zip(area, hood, price)])
+    model, out = _train_and_export(tmp_path, data, "price", "--epochs", "40")
+    assert nn.load_model(model).preprocessing.target_std > 1_000          # the target was scaled
+    s = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    assert [o.name for o in s.get_outputs()] == ["prediction"]
+    (pred,) = s.run(None, _feeds(s, data))
+    assert pred.shape == (n, 1)
+    cli = np.array([float(v) for v in _cli_predictions(model, data)])
+    np.testing.assert_allclose(pred[:, 0], cli, rtol=1e-4)
+    assert np.corrcoef(pred[:, 0], price)[0, 1] > 0.9                     # in the target's own units
+
+    text = _cli("export", str(model), str(tmp_path / "net.onnx"), "--network-only")
+    assert "the network alone" in text
+    s = ort.InferenceSession(str(tmp_path / "net.onnx"), providers=["CPUExecutionProvider"])
+    assert [i.name for i in s.get_inputs()] == ["x"] and [o.name for o in s.get_outputs()] == ["y"]
+
+
+def test_whole_model_refuses_a_column_named_like_an_output(ort, tmp_path):
+    from neuronet.io.onnx import model_to_onnx
+    from neuronet.io.table import Table
+    from neuronet.io.tabular import Preprocessing
+
+    t = Table.from_mapping({"label": [1.0, 2.0, 3.0, 4.0], "y": ["a", "b", "a", "b"]})
+    prep = Preprocessing.fit(t, "y")
+    net = nn.mlp([prep.n_inputs, 2], seed=0)
+    with pytest.raises(ModelFileError, match="input column 'label' has the name of an output"):
+        model_to_onnx(net, prep)

@@ -124,7 +124,7 @@ def test_cli_sweep_writes_the_table_and_a_model_that_predicts(csv_file, tmp_path
     table = pd.read_csv(res)
     assert len(table) == 4 and set(table["hidden"].astype(str)) == {"3", "4x2"}
     pred = runner.invoke(app, ["predict", str(out), str(csv_file)])
-    assert pred.exit_code == 0 and len(pred.output.strip().splitlines()) == 41     # a header and 40 rows
+    assert pred.exit_code == 0 and len(pred.stdout.strip().splitlines()) == 41     # a header and 40 rows
     assert nn.load(out).info["sweep"]["key"] in set(table["key"])
 
 

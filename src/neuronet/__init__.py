@@ -25,7 +25,7 @@ Shape letters used in comments throughout the package:
 """
 
 from ._version import __version__  # noqa: F401
-from .errors import DataError, GraphError, ModelFileError, NeuronetError, TrainingError
+from .errors import CheckpointWarning, DataError, GraphError, ModelFileError, NeuronetError, TrainingError
 from .model.graph import Graph, mlp
 from .model.network import Gradient, Network, Trace, load
 from .model.topology import Neuron
@@ -34,8 +34,8 @@ from .training import train as _train_here
 
 __all__ = [
     "Graph", "Neuron", "Network", "Trace", "Gradient", "mlp", "train", "TrainResult", "Ensemble",
-    "NeuronetError", "GraphError", "DataError", "ModelFileError", "TrainingError",
-    "load", "draw", "explain", "datasets", "construct", "examples", "sweep",
+    "NeuronetError", "GraphError", "DataError", "ModelFileError", "TrainingError", "CheckpointWarning",
+    "load", "load_model", "draw", "explain", "datasets", "construct", "examples", "sweep",
 ]
 
 # Modules that pull in matplotlib, scikit-learn or numba load on first use, so that
@@ -46,9 +46,11 @@ _LAZY = {
     "datasets": "io.datasets", "tabular": "io.tabular",
     "examples": "model.examples", "files": "model.files", "activations": "model.activations",
     "losses": "model.losses", "optimizers": "model.optimizers", "schedules": "model.schedules",
-    "initializers": "model.initializers",
+    "initializers": "model.initializers", "metrics": "model.metrics",
     "distributed": "distributed",
 }
+# Functions that load on first use, as (module, name).
+_LAZY_FUNCTIONS = {"save": ("model.files", "save"), "load_model": ("io.model", "load_model")}
 
 
 def train(net, X, Y, *args, client=None, chunk_size=None, **kwargs):
@@ -95,10 +97,11 @@ def __getattr__(name):
 
     if name in _LAZY:
         return importlib.import_module(f".{_LAZY[name]}", __name__)
-    if name == "save":
-        return importlib.import_module(".model.files", __name__).save
+    if name in _LAZY_FUNCTIONS:
+        module, attr = _LAZY_FUNCTIONS[name]
+        return getattr(importlib.import_module(f".{module}", __name__), attr)
     raise AttributeError(f"module 'neuronet' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY) | {"save"})
+    return sorted(set(globals()) | set(_LAZY) | set(_LAZY_FUNCTIONS))

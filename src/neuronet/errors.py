@@ -9,7 +9,15 @@ from __future__ import annotations
 
 
 class NeuronetError(Exception):
-    """Base class of every error neuronet raises on purpose."""
+    """Base class of every error neuronet raises on purpose.
+
+    ``cli``, when given, is the same message in the command line's words (``--batch-size 0``
+    where the library says ``batch_size=None``); the command line prints it instead.
+    """
+
+    def __init__(self, *args, cli: str | None = None):
+        super().__init__(*args)
+        self.cli = cli
 
 
 class GraphError(NeuronetError, ValueError):
@@ -26,3 +34,7 @@ class ModelFileError(NeuronetError, ValueError):
 
 class TrainingError(NeuronetError, RuntimeError):
     """Training could not produce a usable network (for example every restart diverged)."""
+
+
+class CheckpointWarning(UserWarning):
+    """A checkpoint could not be written; training went on and its result is returned as usual."""

@@ -220,8 +220,8 @@ class NeuralNetClassifier(ClassifierMixin, _NeuralNetBase):
         on every fit (same data, same platform).
     dtype : {'float64', 'float32'}, default='float64'
         The precision the network computes in.
-    engine : {'auto', 'matrix', 'neuron'}, default='auto'
-        The training engine of ``neuronet.train``; 'auto' picks the faster one.
+    engine : {'auto', 'numpy', 'matrix', 'neuron'}, default='auto'
+        The training engine of ``neuronet.train``; 'auto' picks the fastest, compiling counted.
     verbose : bool or int, default=False
         Show a progress bar while training.
 
@@ -380,36 +380,48 @@ class NeuralNetRegressor(RegressorMixin, _NeuralNetBase):
     dtype, engine, verbose
         As for :class:`NeuralNetClassifier`.
     loss : {'squared', 'absolute', 'huber'}, default='squared'
-        The loss per example.
+        The loss per example (on the scaled target when ``scale_target``).
+    scale_target : bool, default=True
+        Train on the standardized target t = (y − mean) / std (per output column, fitted on
+        the data of ``fit``, or of the first ``partial_fit`` call) and predict mean + std · f(x),
+        as ``neuronet train`` does. A target in the hundreds of thousands (a price) is far
+        from the unit scale the initial weights and step sizes assume; unscaled, such a fit
+        ends far from the data. False uses the targets as given.
 
     Attributes
     ----------
     network_, result_, restart_losses_, best_restart_, loss_, loss_curve_, best_validation_loss_,
     validation_loss_curve_, n_iter_, n_features_in_, feature_names_in_
-        As for :class:`NeuralNetClassifier`.
+        As for :class:`NeuralNetClassifier`; the losses are those of the scaled target.
     n_outputs_ : int
         Number of outputs (columns of y).
+    target_mean_, target_scale_ : ndarray of shape (n_outputs_,)
+        The target's scaling: predictions are ``target_mean_ + target_scale_ · f(x)`` (0 and 1
+        without ``scale_target``; a constant column has scale 1).
 
     Notes
     -----
-    The targets are used as given: scale them first (for instance with
-    ``sklearn.compose.TransformedTargetRegressor``) when they are large. ``partial_fit`` runs
-    one epoch from the current weights and continues the optimizer's state (momentum, Adam's
-    moments, the schedule's clock) from the call before, unless the optimizer was changed.
+    The features are used as given (the command line standardizes them; here put a
+    ``sklearn.preprocessing.StandardScaler`` before the estimator in a Pipeline).
+    ``partial_fit`` runs one epoch from the current weights and continues the optimizer's
+    state (momentum, Adam's moments, the schedule's clock) from the call before, unless the
+    optimizer was changed.
     """
 
     _parameter_constraints: dict = {
         **_NeuralNetBase._parameter_constraints,
         "loss": [StrOptions({"squared", "absolute", "huber"})],
+        "scale_target": ["boolean"],
     }
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, loss="squared", optimizer="adam",
-                 step_size=0.001, schedule="constant", momentum=0.9, nesterov=False, epochs=200, batch_size=32,
-                 restarts=1, early_stopping=False, validation_fraction=0.1, tol=1e-4, patience=10,
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, loss="squared", scale_target=True,
+                 optimizer="adam", step_size=0.001, schedule="constant", momentum=0.9, nesterov=False, epochs=200,
+                 batch_size=32, restarts=1, early_stopping=False, validation_fraction=0.1, tol=1e-4, patience=10,
                  random_state=None, dtype="float64", engine="auto", verbose=False):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.loss = loss
+        self.scale_target = scale_target
         self.optimizer = optimizer
         self.step_size = step_size
         self.schedule = schedule
@@ -436,15 +448,22 @@ class NeuralNetRegressor(RegressorMixin, _NeuralNetBase):
         return {"multi_output": True, "y_numeric": True}
 
     def _targets(self, y, first, classes=None):
-        y = np.asarray(y, dtype=self._np_dtype())
+        y = np.asarray(y, dtype=np.float64)
         n_out = 1 if y.ndim == 1 else y.shape[1]
         if first:
             self.n_outputs_ = n_out
             self._y_ndim = y.ndim
+            Y = y.reshape(len(y), n_out)                                    # (n, n_outputs)
+            if self.scale_target:
+                std = Y.std(axis=0)
+                self.target_mean_, self.target_scale_ = Y.mean(axis=0), np.where(std > 0, std, 1.0)
+            else:
+                self.target_mean_, self.target_scale_ = np.zeros(n_out), np.ones(n_out)
         elif n_out != self.n_outputs_:
             raise ValueError(f"y has {n_out} output column(s), but {type(self).__name__} was fitted with "
                              f"{self.n_outputs_}; pass targets of the same width to partial_fit.")
-        return y, n_out, self.loss
+        t = (y.reshape(len(y), n_out) - self.target_mean_) / self.target_scale_  # (n, n_outputs), scaled
+        return t.reshape(y.shape).astype(self._np_dtype()), n_out, self.loss
 
     def fit(self, X, y):
         """Train from fresh initial weights.
@@ -476,5 +495,6 @@ class NeuralNetRegressor(RegressorMixin, _NeuralNetBase):
 
     def predict(self, X) -> np.ndarray:
         """f(x): (n_samples,) when fitted on 1-D targets, else (n_samples, n_outputs)."""
-        y = self._logits(X)                                                 # (n, n_outputs)
+        f = self._logits(X)                                                 # (n, n_outputs)
+        y = (self.target_mean_ + self.target_scale_ * f).astype(f.dtype)   # the target's own units
         return y[:, 0] if self._y_ndim == 1 else y

@@ -8,12 +8,13 @@ import os
 import re
 import shlex
 import sys
+import warnings
 from enum import Enum
 from typing import Any, Callable, Optional
 
 import typer
 
-from ..errors import DataError, NeuronetError
+from ..errors import CheckpointWarning, DataError, NeuronetError
 
 HELP = """Feed-forward neural networks: train on a CSV file or a built-in data set, predict, inspect.
 
@@ -53,16 +54,50 @@ class Task(str, Enum):
     regression = "regression"
 
 
+class Missing(str, Enum):
+    impute = "impute"
+    error = "error"
+
+
 class Engine(str, Enum):
     auto = "auto"
+    numpy = "numpy"
     matrix = "matrix"
     neuron = "neuron"
 
 
+# -- text from data is text ---------------------------------------------------------------------
+# Control characters (C0, DEL, C1) and the bidirectional overrides that reorder what a terminal
+# shows; a terminal would act on them (an escape sequence can recolour, move the cursor or retitle).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(value: Any, newlines: bool = False) -> str:
+    """Any text that comes from data (a class, column or file name, metadata) as it may be printed.
+
+    Control characters are shown visibly (ESC as ``\\x1b``, a newline as ``\\n`` unless ``newlines``)
+    instead of reaching the terminal. Rich markup needs no escaping: the console of :func:`_out` does
+    not interpret markup or emoji codes at all (``markup=False``), so ``[red]`` or ``[/]`` in a label
+    is printed as written and can never raise a MarkupError, wherever a value is printed.
+    """
+    def visible(m: re.Match) -> str:
+        c = m.group()
+        if newlines and c == "\n":
+            return c
+        return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+
+    return _CONTROL.sub(visible, str(value))
+
+
 # -- errors: one line, no traceback ---------------------------------------------------------
 def _fail(message: str, code: int = 1) -> None:
-    print(f"error: {message}", file=sys.stderr)
+    print(f"error: {safe(message, newlines=True)}", file=sys.stderr)
     raise typer.Exit(code)
+
+
+def _warn(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings (a checkpoint that could not be written) as one line, ``warning: message``."""
+    print(f"warning: {safe(str(message), newlines=True)}", file=sys.stderr)
 
 
 def _handled(fn: Callable) -> Callable:
@@ -71,9 +106,12 @@ def _handled(fn: Callable) -> Callable:
     @functools.wraps(fn)
     def run(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            with warnings.catch_warnings():   # a warning of ours is a line on stderr, whatever the filters
+                warnings.simplefilter("always", CheckpointWarning)
+                warnings.showwarning = _warn
+                return fn(*args, **kwargs)
         except NeuronetError as exc:
-            _fail(str(exc))
+            _fail(getattr(exc, "cli", None) or str(exc))
         except BrokenPipeError:  # the reader went away (`neuronet predict … | head`): stop quietly
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
@@ -91,7 +129,7 @@ def _handled(fn: Callable) -> Callable:
 def _out():
     from rich.console import Console  # noqa: PLC0415
 
-    return Console(highlight=False, soft_wrap=False)
+    return Console(highlight=False, soft_wrap=False, markup=False, emoji=False)  # data is never markup (safe)
 
 
 # -- argument parsing -------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Optional
 import typer
 
 from ..io import tabular
-from ._app import (data_app, _handled, _out)
+from ._app import (data_app, _handled, _out, safe)
 
 
 @data_app.command("list")
@@ -45,7 +45,7 @@ def data_show(
     ds = datasets.load(name, seed=0)
     if out is not None:
         datasets.write_csv(ds, out, target="name")
-        print(f"wrote {out}: {ds.n_rows} rows, {ds.n_features} features and the target {ds.target_name!r}",
+        print(f"wrote {safe(out)}: {ds.n_rows} rows, {ds.n_features} features and the target {ds.target_name!r}",
               file=sys.stderr)
         return
     buf = io.StringIO()
@@ -53,7 +53,7 @@ def data_show(
     w.writerow(list(ds.feature_names) + [ds.target_name])
     t = tabular.from_dataset(ds)
     target = t.columns[ds.target_name]
+    labels = target.labels() if ds.task == tabular.CLASSIFICATION else [repr(float(v)) for v in target.values]
     for b in range(ds.n_rows):
-        v = target[b]
-        w.writerow([repr(float(x)) for x in ds.X[b]] + [v if isinstance(v, str) else repr(float(v))])
+        w.writerow([repr(float(x)) for x in ds.X[b]] + [labels[b]])
     sys.stdout.write(buf.getvalue())

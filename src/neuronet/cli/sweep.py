@@ -14,13 +14,13 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-import numpy as np
 import typer
 
 from ..errors import DataError, TrainingError
 from ..io import tabular
-from ._app import (INTERRUPTED, Engine, Task, _activation, _command_line, _handled, _hidden, _loss, _names,
-                   _optimizer, _out, _positive, _schedule, app, parse_hidden, parse_schedule)
+from . import _metrics
+from ._app import (INTERRUPTED, Engine, Missing, Task, _activation, _command_line, _handled, _hidden, _loss, _names,
+                   _optimizer, _out, _positive, _schedule, app, parse_hidden, parse_schedule, safe)
 
 GRID_HELP = ("The grid: name=value,value;… with names hidden (sizes as 16 or 32x16), activation, optimizer, "
              "step-size, schedule, batch-size (0 = full batch), loss.")
@@ -118,6 +118,14 @@ def sweep(
     categorical: Optional[str] = typer.Option(None, help="Columns to one-hot encode even though they hold "
                                                          "numbers (comma separated)."),
     drop: Optional[str] = typer.Option(None, help="Columns to leave out of the inputs (comma separated)."),
+    use: Optional[str] = typer.Option(None, help="Columns to use as inputs even though they look like identifiers "
+                                                 "(comma separated)."),
+    max_categories: int = typer.Option(tabular.MAX_CATEGORIES, "--max-categories", min=1,
+                                       help="Inputs one text column becomes at most, as for train."),
+    missing: Missing = typer.Option(Missing.impute, help="impute or error, as for train."),
+    validation_data: Optional[str] = typer.Option(None, "--validation-data", metavar="FILE",
+                                                  help="Validation rows from this CSV file instead of a share of "
+                                                       "DATA."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary."),
 ) -> None:
     """Train every setting of a grid, each with --restarts restarts; save the best model and the table.
@@ -133,7 +141,7 @@ def sweep(
     from ..distributed._dask import connected  # noqa: PLC0415
     from ..distributed.restarts import warm  # noqa: PLC0415
     from ..model import files  # noqa: PLC0415
-    from .train import _check_loss, _metrics  # noqa: PLC0415  (the preprocessing and metrics of train)
+    from .train import _fit_data  # noqa: PLC0415  (train's own reading, split and preprocessing)
 
     settings = parse_grid(grid)
     if out.suffix.lower() not in (".json", ".safetensors"):
@@ -144,21 +152,19 @@ def sweep(
     tabular.check_writable(out, "model")
     tabular.check_writable(results, "results")
 
-    # -- the data, once: the same preprocessing and split as `neuronet train` ------------------------
-    t = tabular.open_data(data)
-    prep = tabular.Preprocessing.fit(t, target, task.value if task else None, categorical=_names(categorical),
-                                     drop=_names(drop), loss=loss)
-    _check_loss(prep)
+    # -- the data, once: the same split and preprocessing as `neuronet train` (its own function) ---------
+    t, t_tr, t_va, prep = _fit_data(data, target, task, validation_data, validation_fraction, seed,
+                                    _names(categorical), _names(drop), _names(use), max_categories, missing.value,
+                                    loss, quiet)
     for lo in settings.get("loss", []):
         _check_grid_loss(prep, lo)
-    X = prep.transform(t)                                                       # (B, n_in)
-    y = prep.encode_target(t)                                                   # (B,)
-    frac = validation_fraction if validation_fraction is not None else (0.2 if t.n_rows >= 20 else 0.0)
-    if frac > 0:
-        tr, va = tabular.split(t.n_rows, frac, seed, y if prep.task == tabular.CLASSIFICATION else None)
-    else:
-        tr, va = np.arange(t.n_rows), np.arange(0)
-    val = (X[va], prep.targets(y[va])) if len(va) else None
+    X_tr, y_tr = prep.transform(t_tr), prep.encode_target(t_tr)                   # (B_tr, n_in), (B_tr,)
+    parts = {"training": (X_tr, y_tr)}
+    val = None
+    if t_va is not None:
+        X_va, y_va = prep.transform(t_va), prep.encode_target(t_va)
+        parts["validation"] = (X_va, y_va)
+        val = (X_va, prep.targets(y_va))
     sizes = parse_hidden(hidden)
     show = not quiet and sys.stderr.isatty()
 
@@ -167,7 +173,7 @@ def sweep(
             if client is not None:
                 warm(client)                     # compile (or load) the engines on every worker once
             table, best = nn.sweep(
-                X[tr], prep.targets(y[tr]), settings, restarts=restarts, epochs=epochs, seed=seed, hidden=sizes,
+                X_tr, prep.targets(y_tr), settings, restarts=restarts, epochs=epochs, seed=seed, hidden=sizes,
                 activation=activation, validation_data=val, client=client, results=results, resume=resume,
                 progress=show, n_outputs=prep.n_outputs, loss=prep.loss, optimizer=optimizer, step_size=step_size,
                 schedule=parse_schedule(schedule), batch_size=batch_size or None, early_stopping=early_stopping,
@@ -180,19 +186,17 @@ def sweep(
         raise DataError(f"{e} (the table is in {results})") from None
 
     setting = best.info["sweep"]["setting"]
-    metrics = {"training": _metrics(best, prep, X[tr], y[tr])}
-    if len(va):
-        metrics["validation"] = _metrics(best, prep, X[va], y[va])
-    arch_hidden = [int(s) for s in setting["hidden"].split("x")] if setting.get("hidden", "none") != "none" else (
-        [] if "hidden" in setting else sizes)
+    metrics = {name: _metrics.of_encoded(best, prep, Xp, yp) for name, (Xp, yp) in parts.items()}
+    arch_hidden = ([int(v) for v in setting["hidden"].split("x")] if setting["hidden"] != "none" else []) \
+        if "hidden" in setting else sizes
     best.info.update({"preprocessing": prep.to_dict(), "metrics": metrics, "source": t.source,
-                      "data": data if data != "-" else None,
+                      "data": data if data != "-" else None, "validation_data": validation_data,
                       "task_reason": tabular.task_reason(t, prep.target, prep.task, task.value if task else None),
                       "architecture": {"hidden": arch_hidden, "activation": setting.get("activation", activation),
                                        "output": "identity"}})
     files.save(best, out)
     if not quiet:
-        _print_sweep(table, best, metrics, prep, out, results, has_val=len(va) > 0)
+        _print_sweep(table, metrics, out, results, has_val=val is not None)
 
 
 def _check_grid_loss(prep, loss: str) -> None:
@@ -203,10 +207,8 @@ def _check_grid_loss(prep, loss: str) -> None:
         raise DataError(f"--grid loss={loss} is {kind} loss, but the task is {prep.task} (target {prep.target!r}).")
 
 
-def _print_sweep(table, best, metrics, prep, out, results, has_val: bool) -> None:
+def _print_sweep(table, metrics, out, results, has_val: bool) -> None:
     from rich.table import Table  # noqa: PLC0415
-
-    from .train import _metric_text  # noqa: PLC0415
 
     con = _out()
     score = "best_val_loss" if has_val else "best_train_loss"
@@ -217,14 +219,14 @@ def _print_sweep(table, best, metrics, prep, out, results, has_val: bool) -> Non
     for col in ["rank", *grid_cols, score, score.replace("best", "median"), "diverged", "seconds", "status"]:
         view.add_column(col.replace("_", " "), justify="left" if col in ("status", *grid_cols) else "right")
     for rank, (_, r) in enumerate(ranked.head(10).iterrows(), start=1):
-        status = r["status"] if r["status"] == "ok" else f"failed: {str(r['reason'])[:60]}"
-        view.add_row(str(rank), *(str(r[c]) for c in grid_cols), _num(r[score]),
+        status = r["status"] if r["status"] == "ok" else safe(f"failed: {str(r['reason'])[:60]}")
+        view.add_row(str(rank), *(safe(str(r[c])) for c in grid_cols), _num(r[score]),
                      _num(r[score.replace("best", "median")]), str(int(r["diverged"])), f"{r['seconds']:.2f}", status)
     if len(table) > 10:
         view.caption = f"… and {len(table) - 10} more settings in {results}"
     con.print(view)
     for name, m in metrics.items():
-        con.print(f"best setting, {name} ({m['rows']} rows): {_metric_text(prep, m)}")
+        con.print(f"best setting, {name} ({m['rows']:,} rows): {safe(_metrics.line(m))}")
     con.print(f"saved {out} (the best setting's best restart) and {results}; next: neuronet predict {out} DATA")
 
 

@@ -10,9 +10,13 @@ from typing import Optional
 import numpy as np
 import typer
 
+from .._atomic import NotRegularFileError, target as write_target
 from ..io import tabular
 from ..errors import DataError, ModelFileError
-from ._app import (app, INTERRUPTED, Task, Engine, _handled, _out, _activation, _loss, _optimizer, parse_schedule, _schedule, _hidden, parse_hidden, _names, _positive, _command_line)
+from ..model import metrics as metric_fns
+from ..training import checkpoint as checkpoint_file
+from . import _metrics
+from ._app import (app, INTERRUPTED, Task, Engine, Missing, _handled, _out, safe, _activation, _loss, _optimizer, parse_schedule, _schedule, _hidden, parse_hidden, _names, _positive, _command_line)
 
 
 @app.command()
@@ -33,9 +37,10 @@ def train(
                                                                   "squared for regression."),
     optimizer: str = typer.Option("adam", callback=_optimizer, help="sgd, momentum, nesterov, adam, rprop."),
     step_size: float = typer.Option(0.01, "--step-size", callback=_positive, help="The step size η₀."),
-    schedule: str = typer.Option("constant", callback=_schedule,
-                                 help="Step-size schedule: constant, inverse_time, power, exponential, step, "
-                                      "cosine; parameters as in 'inverse_time(decay=0.01)'."),
+    schedule: str = typer.Option("auto", callback=_schedule,
+                                 help="Step-size schedule: auto (decreasing for plain sgd on batches, as in the "
+                                      "seed; constant otherwise), constant, inverse_time, power, exponential, "
+                                      "step, cosine; parameters as in 'inverse_time(decay=0.01)'."),
     momentum: float = typer.Option(0.0, min=0.0, max=0.999, help="Momentum μ for sgd."),
     epochs: int = typer.Option(200, min=1, help="Passes over the training rows."),
     batch_size: int = typer.Option(32, "--batch-size", min=0, help="Examples per step; 1 is the seed's "
@@ -57,10 +62,22 @@ def train(
     checkpoint_every: int = typer.Option(10, "--checkpoint-every", min=1),
     resume: Optional[Path] = typer.Option(None, help="Continue from this checkpoint (same command otherwise)."),
     report: Optional[Path] = typer.Option(None, help="Also write an HTML report of the training run."),
-    engine: Engine = typer.Option(Engine.auto, help="auto picks the faster one for this network."),
+    engine: Engine = typer.Option(Engine.auto, help="auto picks the fastest for this run, compiling counted: "
+                                                    "numpy (starts at once), matrix or neuron (compiled)."),
     categorical: Optional[str] = typer.Option(None, help="Columns to one-hot encode even though they hold "
                                                          "numbers (comma separated)."),
     drop: Optional[str] = typer.Option(None, help="Columns to leave out of the inputs (comma separated)."),
+    use: Optional[str] = typer.Option(None, help="Columns to use as inputs even though they look like identifiers "
+                                                 "(comma separated)."),
+    max_categories: int = typer.Option(tabular.MAX_CATEGORIES, "--max-categories", min=1,
+                                       help="Inputs one text column becomes at most: its most frequent values; "
+                                            "the rest count as '(other)'."),
+    missing: Missing = typer.Option(Missing.impute, help="impute: a numeric column's missing cells get the "
+                                                         "training median plus a was-missing input, a text "
+                                                         "column's a '(missing)' category; error: refuse them."),
+    validation_data: Optional[str] = typer.Option(None, "--validation-data", metavar="FILE",
+                                                  help="Validation rows from this CSV file instead of a share of "
+                                                       "DATA."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary."),
 ) -> None:
     """Train a network on DATA and save it with its preprocessing.
@@ -77,30 +94,29 @@ def train(
     # -- every output path is checked before the long part starts --------------------------
     if out.suffix.lower() not in (".json", ".safetensors"):
         raise DataError(f"The model file name must end in .json or .safetensors; received --out {str(out)!r}.")
-    tabular.check_writable(out, "model")
+    _check_output(out, "model", "--out")
     if report is not None:
-        tabular.check_writable(report, "report")
+        _check_output(report, "report", "--report")
     if checkpoint is not None:
-        tabular.check_writable(checkpoint, "checkpoint")
-    if resume is not None and not resume.is_file():
+        _check_output(checkpoint, "checkpoint", "--checkpoint", checkpoint_file.is_checkpoint)
+    if resume is not None and not resume.exists():
         raise ModelFileError(f"Cannot resume: the checkpoint {str(resume)!r} does not exist.")
 
-    t = tabular.open_data(data)
-    prep = tabular.Preprocessing.fit(t, target, task.value if task else None, categorical=_names(categorical),
-                                     drop=_names(drop), loss=loss)
-    _check_loss(prep)
-    X = prep.transform(t)                                                       # (B, n_in)
-    y = prep.encode_target(t)                                                   # (B,)
-    frac = validation_fraction if validation_fraction is not None else (0.2 if t.n_rows >= 20 else 0.0)
-    if frac > 0:
-        tr, va = tabular.split(t.n_rows, frac, seed, y if prep.task == tabular.CLASSIFICATION else None)
-    else:
-        tr, va = np.arange(t.n_rows), np.arange(0)
-    val = (X[va], prep.targets(y[va])) if len(va) else None
-
+    t, t_tr, t_va, prep = _fit_data(data, target, task, validation_data, validation_fraction, seed, _names(categorical),
+                                    _names(drop), _names(use), max_categories, missing.value, loss, quiet)
+    counts: dict = {}
+    X_tr, y_tr = prep.transform(t_tr, counts), prep.encode_target(t_tr)         # (B_tr, n_in), (B_tr,)
+    val = None
+    if t_va is not None:
+        X_va, y_va = prep.transform(t_va, counts_va := {}), prep.encode_target(t_va)
+        val = (X_va, prep.targets(y_va))
+    if not quiet:
+        _print_filled(prep, counts, "training")
+        if t_va is not None:
+            _print_filled(prep, counts_va, "validation")
     net = nn.mlp([prep.n_inputs, *sizes, prep.n_outputs], hidden=activation, output="identity", seed=seed)
     bar = _Progress(epochs, restarts) if (not quiet and sys.stderr.isatty()) else None
-    last = {"epoch": 0}
+    last = {"epoch": (checkpoint_file.epoch_of(resume) or 0) if resume is not None else 0}
 
     def on_epoch(info: dict) -> None:
         last["epoch"] = info["epoch"]
@@ -108,7 +124,7 @@ def train(
             bar.update(info)
 
     try:
-        result = nn.train(net, X[tr], prep.targets(y[tr]), loss=prep.loss, optimizer=optimizer,
+        result = nn.train(net, X_tr, prep.targets(y_tr), loss=prep.loss, optimizer=optimizer,
                           step_size=step_size, epochs=epochs, batch_size=batch_size or None, restarts=restarts,
                           seed=seed, schedule=parse_schedule(schedule), momentum=momentum, validation_data=val,
                           early_stopping=early_stopping, patience=patience, engine=engine.value,
@@ -123,18 +139,97 @@ def train(
             bar.close()
 
     best = result.network
-    metrics = {"training": _metrics(best, prep, X[tr], y[tr])}
-    if len(va):
-        metrics["validation"] = _metrics(best, prep, X[va], y[va])
+    parts = {"training": (X_tr, y_tr), **({"validation": (X_va, y_va)} if val is not None else {})}  # encoded
+    metrics = {name: _metrics.of_encoded(best, prep, Xp, yp) for name, (Xp, yp) in parts.items()}
+    best.info["training_rows"] = metric_fns.fingerprint(X_tr, y_tr)
     best.info.update({"preprocessing": prep.to_dict(), "metrics": metrics, "source": t.source,
-                      "data": data if data != "-" else None,
+                      "data": data if data != "-" else None, "validation_data": validation_data,
                       "task_reason": tabular.task_reason(t, prep.target, prep.task, task.value if task else None),
                       "architecture": {"hidden": sizes, "activation": activation, "output": "identity"}})
     files.save(best, out)
+    n_tr, n_va = len(y_tr), (len(y_va) if val is not None else 0)
     if report is not None:
-        _write_report(report, result, prep, metrics, X, y, t, len(tr), len(va))
+        _write_report(report, result, prep, parts, t)
     if not quiet:
-        _print_training(result, best, prep, metrics, out, report, t, len(tr), len(va))
+        _print_training(result, best, prep, metrics, out, report, t, n_tr, n_va)
+
+
+def _fit_data(data: str, target, task, validation_data, fraction, seed: int, categorical, drop, use,
+              max_categories: int, missing: str, loss, quiet: bool):
+    """Read DATA, split off the validation rows FIRST, then fit the preprocessing on the training rows only.
+
+    Returns (the whole table, training rows, validation rows or None, the fitted Preprocessing).
+    Rows without a target value are left out (with a note); so are validation rows of a class
+    the training rows lack (they could not be scored).
+    """
+    t = tabular.open_data(data)
+    target = target or t.default_target
+    if target is None:
+        raise DataError(f"Name the target column with --target; {t.source} has the columns: {', '.join(t.names)}.")
+    t = _rows_with_target(t, target, quiet)
+    task_value = task.value if task else None
+    if validation_data is not None:
+        if fraction:
+            raise DataError("Give either --validation-data or --validation-fraction, not both.")
+        t_tr, t_va = t, _rows_with_target(tabular.open_data(validation_data), target, quiet)
+    else:
+        frac = fraction if fraction is not None else (0.2 if t.n_rows >= 20 else 0.0)
+        t_tr, t_va = t, None
+        if frac > 0:
+            kind = task_value or t.tasks.get(target) or tabular.infer_task(t, target)
+            strata = None
+            if kind == tabular.CLASSIFICATION:
+                strata = np.unique(np.array(t.columns[target].labels(), dtype=object), return_inverse=True)[1]
+            tr, va = tabular.split(t.n_rows, frac, seed, strata)
+            t_tr, t_va = t.rows(tr), t.rows(va)
+    prep = tabular.Preprocessing.fit(t_tr, target, task_value, categorical=categorical, drop=drop, use=use,
+                                     loss=loss, missing=missing, max_categories=max_categories)
+    _check_loss(prep)
+    if not quiet:
+        for note in prep.notes():
+            _out().print(f"note: {safe(note)}")
+    return t, t_tr, t_va, prep
+
+
+def _rows_with_target(t: tabular.Table, target: str, quiet: bool) -> tabular.Table:
+    keep = tabular.target_present(t, target)
+    if keep.all():
+        return t
+    if not keep.any():
+        raise DataError(f"{t.source}: the target column {target!r} is empty in every row.")
+    if not quiet:
+        _out().print(f"note: left out {int((~keep).sum()):,} rows of {safe(t.source)} whose target {safe(target)!r} "
+                     "is missing")
+    return t.rows(keep)
+
+
+def _print_filled(prep: tabular.Preprocessing, counts: dict, rows: str) -> None:
+    """'training rows: imputed 12 missing cells in 'x' (median 3.5), 3 in 'c' ('(missing)')' and unseen categories."""
+    feats = {f["name"]: f for f in prep.features}
+    filled = []
+    for name, c in counts.items():
+        if c.get("missing"):
+            f = feats[name]
+            how = (f"median {f['median']:.6g}" if f["kind"] == "numeric" else
+                   "category '(missing)'" if f["missing"] else "no category")
+            filled.append(f"{c['missing']:,} in {safe(name)!r} ({how})")
+    con = _out()
+    if filled:
+        con.print(f"{rows} rows: imputed missing cells: " + ", ".join(filled))
+    for name, c in counts.items():
+        if c.get("unseen"):
+            first = ", ".join(f"{at} {safe(text)!r}" for at, text in c["first"])
+            con.print(f"{rows} rows: {c['unseen']:,} cells of {safe(name)!r} hold a category the training rows "
+                      f"lack ({first}); they get no category")
+
+
+def _check_output(path: Path, what: str, option: str, may_replace=None) -> None:
+    """Refuse, before any long work, an output path that cannot be written or must not be replaced."""
+    tabular.check_writable(path, what)
+    try:
+        write_target(path, may_replace, "neuronet checkpoint" if may_replace else f"{what} file")
+    except NotRegularFileError as exc:
+        raise DataError(f"Cannot write the {what} to {option} {str(path)!r}: {exc.strerror}.") from None
 
 
 def _check_loss(prep: tabular.Preprocessing) -> None:
@@ -146,43 +241,40 @@ def _check_loss(prep: tabular.Preprocessing) -> None:
                         f"{prep.target!r}). Use squared, absolute or huber, or --task classification.")
 
 
-def _metrics(net, prep: tabular.Preprocessing, X: np.ndarray, y: np.ndarray) -> dict:
-    """Metrics of ``net`` on encoded rows (X, y), in the target's own units."""
-    pred, _ = prep.decode(net.forward(X))
-    if prep.task == tabular.CLASSIFICATION:
-        m = tabular.classification_metrics([prep.classes[k] for k in y], pred, prep.classes)
-        return {"rows": m["rows"], "accuracy": m["accuracy"]}
-    return tabular.regression_metrics(prep.target_mean + prep.target_std * y, pred)
-
-
 def _interrupted(ctx, epoch: int, epochs: int, checkpoint: Optional[Path], every: int) -> None:
-    where = f"training interrupted after epoch {epoch} of {epochs}."
+    saved = checkpoint_file.epoch_of(checkpoint) if checkpoint is not None else None
+    where = f"training interrupted after epoch {max(epoch, saved or 0)} of {epochs}."
     if checkpoint is None:
         print(f"{where} Nothing was saved; run again with --checkpoint PATH to be able to resume.",
               file=sys.stderr)
-    elif not checkpoint.is_file():
+    elif saved is None:
         print(f"{where} No checkpoint was written yet (one is saved every {every} epochs); start again.",
               file=sys.stderr)
     else:
-        print(f"{where} The last checkpoint, {checkpoint} (saved every {every} epochs), is intact. Resume with:\n"
+        print(f"{where} The last checkpoint, {safe(checkpoint)} (after epoch {saved}; one is saved every {every} "
+              "epochs), is intact. Resume with:\n"
               f"  {_command_line(ctx, resume=checkpoint)}", file=sys.stderr)
     raise typer.Exit(INTERRUPTED)
 
 
-def _write_report(path: Path, result, prep: tabular.Preprocessing, metrics: dict, X: np.ndarray, y: np.ndarray,
-                  t: tabular.Table, n_tr: int, n_va: int) -> None:
-    """The HTML report of the run, on all rows (X, y as the network sees them) with the metrics computed here."""
+def _write_report(path: Path, result, prep: tabular.Preprocessing, parts: dict, t: tabular.Table) -> None:
+    """The HTML report of the run: the columns in their own units, and each part of the data (encoded rows
+    ``parts``: name -> (X, y)) as true and predicted targets in the target's units."""
     from ..seeing import report  # noqa: PLC0415  (matplotlib is imported only when a report is asked for)
 
-    flat = {f"{split} {k}": v for split, m in metrics.items() for k, v in m.items()
-            if k in ("accuracy", "rmse", "mae", "r2")}
-    summary = {"data": t.source, "rows": t.n_rows, "training rows": n_tr, "validation rows": n_va,
+    net = result.network
+    splits = {name: _metrics.true_and_predicted(net, prep, Xp, yp) for name, (Xp, yp) in parts.items()}
+    summary = {"data": t.source, "rows": t.n_rows, **{f"{name} rows": len(Xp) for name, (Xp, _) in parts.items()},
                "target": prep.target, "task": prep.task}
     if prep.task == tabular.REGRESSION:
-        summary["target scaling"] = f"(y − {prep.target_mean:.4g}) / {prep.target_std:.4g}"
+        summary["target scaling"] = f"(y − {metric_fns.number(prep.target_mean)}) / {metric_fns.number(prep.target_std)}"
+    for k, note in enumerate(prep.notes(), start=1):                            # left-out columns, top-k, …
+        summary[f"note {k}"] = note
+    X = np.vstack([Xp for Xp, _ in parts.values()])                             # every row, as the network sees it
+    y = np.concatenate([yp for _, yp in parts.values()])
     report.write_report(path, result, X, y, feature_names=prep.input_names, task=prep.task,
-                        class_names=prep.classes, metrics=flat, title=f"neuronet train {t.source}",
-                        data_summary=summary)
+                        class_names=prep.classes, title=f"neuronet train {t.source}", data_summary=summary,
+                        columns=_metrics.columns_in_units(prep, t), splits=splits, target_name=prep.target)
 
 
 class _Progress:
@@ -217,8 +309,8 @@ def _print_training(result, net, prep, metrics, out, report, t, n_tr, n_va) -> N
     cfg = result.config
     task = (f"classification into {len(prep.classes)} classes" if prep.task == tabular.CLASSIFICATION
             else "regression")
-    con.print(f"data: {t.source}, {t.n_rows} rows; target {prep.target!r}: {task} "
-              f"({net.info['task_reason']})")
+    con.print(f"data: {safe(t.source)}, {t.n_rows} rows; target {safe(repr(prep.target))}: {task} "
+              f"({safe(net.info['task_reason'])})")
     con.print(f"network: {_shape(net)}, {len(net.edges)} weights; loss {cfg['loss']}, optimizer {cfg['optimizer']}, "
               f"{cfg['epochs']} epochs, batch {cfg['batch_size']}, engine {result.engine}, {result.seconds:.2f} s")
     has_val = result.val_losses is not None
@@ -236,21 +328,16 @@ def _print_training(result, net, prep, metrics, out, report, t, n_tr, n_va) -> N
         table.caption = f"… and {len(order) - 10} more restarts"
     con.print(table)
     for name, m in metrics.items():
-        con.print(f"{name} ({m['rows']} rows): {_metric_text(prep, m)}")
+        con.print(f"{name} ({m['rows']:,} rows): {safe(_metrics.line(m))}")
+    _metrics.print_details(con, metrics.get("validation", metrics["training"]))
     if not has_val:
         con.print("(no validation rows: the metrics are on the training data)")
-    con.print(f"saved {out}" + (f" and {report}" if report else "") + f"; next: neuronet predict {out} DATA")
+    con.print(f"saved {safe(out)}" + (f" and {safe(report)}" if report else "")
+              + f"; next: neuronet predict {safe(out)} DATA")
 
 
 def _num(v: float) -> str:
     return f"{v:.4g}" if math.isfinite(v) else "–"
-
-
-def _metric_text(prep: tabular.Preprocessing, m: dict) -> str:
-    if prep.task == tabular.CLASSIFICATION:
-        return f"accuracy {m['accuracy']:.4f}"
-    r2 = "–" if not math.isfinite(m["r2"]) else f"{m['r2']:.4f}"
-    return f"RMSE {m['rmse']:.4g}, MAE {m['mae']:.4g}, R² {r2}"
 
 
 def _shape(net) -> str:

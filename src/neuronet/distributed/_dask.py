@@ -58,5 +58,5 @@ def connected(workers: int | None = None, scheduler: str | None = None) -> Itera
             yield client
         return
     with distributed.LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
-                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
+                                  dashboard_address="127.0.0.1:0") as cluster, distributed.Client(cluster) as client:
         yield client

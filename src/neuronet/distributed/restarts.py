@@ -36,7 +36,8 @@ import numpy as np
 from ..errors import DataError, TrainingError
 from ..training import TrainResult
 from ..training import train as _train
-from ..training.loop import all_diverged_message
+from ..training.loop import all_diverged_error
+from ..training.options import step_size_record
 from ._dask import check_client, total_threads
 
 MIN_CHUNK = 4           # restarts per chunk at least: the engines run many side by side faster than few
@@ -131,7 +132,7 @@ def _gather(client, futures, progress: bool) -> list[TrainResult]:
 
 def _engine_for(net, X, Y, R: int, kw: dict) -> str:
     """The engine one call with all R restarts would use ('auto' decides by the restart count)."""
-    from ..engines import MatrixEngine, make_engine  # noqa: PLC0415
+    from ..engines import make_engine  # noqa: PLC0415
     from ..model import losses, optimizers  # noqa: PLC0415
 
     if kw["engine"] != "auto":
@@ -143,8 +144,8 @@ def _engine_for(net, X, Y, R: int, kw: dict) -> str:
     if kw["validation_fraction"] is not None:
         N -= int(round(N * float(kw["validation_fraction"])))
     bs = N if kw["batch_size"] is None else max(1, min(int(kw["batch_size"]), N))
-    eng = make_engine("auto", net.structure, lo, opt, net.dtype.type, bs, max(N, 1), R)
-    return "matrix" if isinstance(eng, MatrixEngine) else "neuron"
+    eng = make_engine("auto", net.structure, lo, opt, net.dtype.type, bs, max(N, 1), R, int(kw["epochs"]))
+    return eng.name
 
 
 def train_chunk(net, X, Y, val, first: int, count: int, total: int, kw: dict) -> TrainResult:
@@ -185,7 +186,8 @@ def merge(parts: list[TrainResult], net, first: int, kw: dict, seconds: float) -
     key = val_losses if val_losses is not None else losses
     theta = cat([p.theta for p in parts])
     R = theta.shape[0]
-    config = {**parts[0].config, "restarts": R, "first_restart": first}
+    eta = np.broadcast_to(np.asarray(kw["step_size"], dtype=np.float64), (R,))
+    config = {**parts[0].config, "restarts": R, "first_restart": first, "step_size": step_size_record(eta)}
     best = int(np.argmin(key))                             # the first of equals: the lowest restart number
     best_net = net._with_theta(theta[best])
     best_net.info = {**net.info, "training": {
@@ -199,8 +201,7 @@ def merge(parts: list[TrainResult], net, first: int, kw: dict, seconds: float) -
                          cat([p.val_history for p in parts]) if val_losses is not None else None,
                          parts[0].engine, seconds, config, state, net)
     if not np.isfinite(key).any():
-        eta = np.broadcast_to(np.asarray(kw["step_size"], dtype=np.float64), (R,))
-        error = TrainingError(all_diverged_message(eta, parts[0].config["optimizer"]))
+        error = all_diverged_error(eta, parts[0].config["optimizer"])
         error.result = result
         raise error
     return result

@@ -114,3 +114,27 @@ _found = _find()
 AVAILABLE = _found is not None
 for _name, _address in zip(_OURS, _found or _stub_addresses()):
     llvm.add_symbol(_name, _address)
+
+
+# -- SciPy's BLAS (Fortran interface, 32-bit integers, every argument by address) ------------------
+# numba's documented route to BLAS: scipy.linalg.cython_blas exports its functions' addresses
+# (numba.extending.get_cython_function_address), wherever SciPy is installed — OpenBLAS, MKL,
+# Accelerate. The addresses are bound to fixed names, as above, so the disk cache stays valid.
+_F_GEMM = types.void(*([_U] * 13))       # ?gemm(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+_F_GEMV = types.void(*([_U] * 11))       # ?gemv(trans, m, n, alpha, a, lda, x, incx, beta, y, incy)
+f_sgemm = types.ExternalFunction("neuronet_f_sgemm", _F_GEMM)
+f_dgemm = types.ExternalFunction("neuronet_f_dgemm", _F_GEMM)
+f_sgemv = types.ExternalFunction("neuronet_f_sgemv", _F_GEMV)
+f_dgemv = types.ExternalFunction("neuronet_f_dgemv", _F_GEMV)
+
+
+def _scipy_addresses() -> tuple[int, ...]:
+    from numba.extending import get_cython_function_address
+
+    return tuple(get_cython_function_address("scipy.linalg.cython_blas", name)
+                 for name in ("sgemm", "dgemm", "sgemv", "dgemv"))
+
+
+for _name, _address in zip(("neuronet_f_sgemm", "neuronet_f_dgemm", "neuronet_f_sgemv", "neuronet_f_dgemv"),
+                           _scipy_addresses()):
+    llvm.add_symbol(_name, _address)

@@ -30,16 +30,13 @@ arrays run faster than this loop's one restart at a time (``train.matrix_costs``
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit
 
-from . import _blas
-from .neuron import (_B1, _B2, _EPS, _ETA_MINUS, _ETA_PLUS, _HALF, _JIT, _LEAKY, _MU,
-                     _ONE, _ONE_MINUS_B1, _ONE_MINUS_B2, _STEP_MAX, _STEP_MIN, _TWO, _ZERO, ADAM, MOMENTUM,
-                     NESTEROV, SGD, _INLINE, _df, _f, _logistic_lanes, _loss_grad)
-from .layers import _ACT, _B_OFF, _N_S, _N_T, _W_OFF, plain_layers  # noqa: F401 (re-exported)
+from . import _blas, kernels
+from .kernels import (HALF, IDENTITY, IN_PLACE, INLINE, JIT, LEAKY, LOGISTIC, ONE, RELU, SGD, TANH, TWO, ZERO,
+                      in_place)
+from .layers import ACT, B_OFF, N_S, N_T, W_OFF, plain_layers  # noqa: F401 (re-exported)
 
 
 # Products: BLAS for all but the smallest, where the call itself costs more than the arithmetic (a
@@ -50,7 +47,7 @@ from .layers import _ACT, _B_OFF, _N_S, _N_T, _W_OFF, plain_layers  # noqa: F401
 _LOOP_WORK = 4096   # multiply-adds up to which a product runs as a plain loop
 
 
-@njit(**_INLINE)
+@njit(**INLINE)
 def _mm(A, B, C):
     """C = A @ B in plain loops (A or B may be a transposed view: Aᵀ @ D, D @ Wᵀ)."""
     m, k = A.shape
@@ -66,7 +63,7 @@ def _mm(A, B, C):
 
 # (_layout, _gemm and _in_place are ordinary compiled functions: a call costs nanoseconds next to a
 # product over 4,096 multiply-adds, and each inlined copy costs the compiler seconds)
-@njit(**_JIT)
+@njit(**JIT)
 def _layout(M, it):
     """How CBLAS (row-major) reads M: (NO_TRANS, row stride) when its rows are contiguous, else
     (TRANS, column stride) — M is then a transposed view. In elements, at least 1 and at least the
@@ -78,11 +75,50 @@ def _layout(M, it):
     return _blas.TRANS, max(1, s1 if cols > 1 else rows)
 
 
-@njit(**_JIT)
-def _gemm(A, B, C, alpha, beta):
-    """C = α·A·B + β·C in NumPy's BLAS. A and B may be transposed views (Aᵀ, Wᵀ) of arrays with
-    contiguous rows, as every array here is (C-ordered data, reshaped ranges of flat buffers); C has
-    contiguous rows. A product into one column or one row is a gemv."""
+# Routes to BLAS (``blas`` below; the comparison in benchmarks/bench_blas.py chooses one).
+NP_DOT, NUMPY_BLAS, SCIPY_BLAS = 0, 1, 2
+_N, _T = 78, 84                                           # 'N' and 'T', Fortran BLAS's transpose flags
+
+
+@njit(**JIT)
+def _f_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, scratch):
+    """Row-major C = α·op(A)·op(B) + β·C through SciPy's (column-major) gemm, as Cᵀ = op(B)ᵀ·op(A)ᵀ.
+    a, b, c: addresses; scratch: (int32[6], dtype[2], uint8[2]) for the arguments passed by address."""
+    iw, fw, cw = scratch
+    cw[0] = _N if tb == _blas.NO_TRANS else _T
+    cw[1] = _N if ta == _blas.NO_TRANS else _T
+    iw[0], iw[1], iw[2], iw[3], iw[4], iw[5] = n, m, k, ldb, lda, ldc
+    fw[0], fw[1] = alpha, beta
+    ci, ii, fi = cw.ctypes.data, iw.ctypes.data, fw.ctypes.data
+    i4, fs = np.uintp(4), np.uintp(fw.itemsize)
+    if fw.itemsize == 4:
+        _blas.f_sgemm(ci, ci + np.uintp(1), ii, ii + i4, ii + 2 * i4, fi, b, ii + 3 * i4, a, ii + 4 * i4, fi + fs, c,
+                      ii + 5 * i4)
+    else:
+        _blas.f_dgemm(ci, ci + np.uintp(1), ii, ii + i4, ii + 2 * i4, fi, b, ii + 3 * i4, a, ii + 4 * i4, fi + fs, c,
+                      ii + 5 * i4)
+
+
+@njit(**JIT)
+def _f_gemv(t, rows, cols, alpha, a, lda, x, incx, beta, y, incy, scratch):
+    """Row-major y = α·op(M)·x + β·y through SciPy's (column-major) gemv: M read as its transpose."""
+    iw, fw, cw = scratch
+    cw[0] = _T if t == _blas.NO_TRANS else _N
+    iw[0], iw[1], iw[2], iw[3], iw[4] = cols, rows, lda, incx, incy
+    fw[0], fw[1] = alpha, beta
+    ci, ii, fi = cw.ctypes.data, iw.ctypes.data, fw.ctypes.data
+    i4, fs = np.uintp(4), np.uintp(fw.itemsize)
+    if fw.itemsize == 4:
+        _blas.f_sgemv(ci, ii, ii + i4, fi, a, ii + 2 * i4, x, ii + 3 * i4, fi + fs, y, ii + 4 * i4)
+    else:
+        _blas.f_dgemv(ci, ii, ii + i4, fi, a, ii + 2 * i4, x, ii + 3 * i4, fi + fs, y, ii + 4 * i4)
+
+
+@njit(**JIT)
+def _gemm(A, B, C, alpha, beta, route, scratch):
+    """C = α·A·B + β·C in BLAS (``route``: NUMPY_BLAS or SCIPY_BLAS). A and B may be transposed views (Aᵀ, Wᵀ)
+    of arrays with contiguous rows, as every array here is (C-ordered data, reshaped ranges of flat
+    buffers); C has contiguous rows. A product into one column or one row is a gemv."""
     it = C.itemsize
     m, n = C.shape
     k = A.shape[1]
@@ -97,7 +133,9 @@ def _gemm(A, B, C, alpha, beta):
             t = _blas.TRANS if b_t == _blas.NO_TRANS else _blas.NO_TRANS
             rows, cols, ld = (k, n, ldb) if b_t == _blas.NO_TRANS else (n, k, ldb)
         incx, incy = max(1, incx // it), max(1, incy // it)
-        if it == 4:
+        if route == SCIPY_BLAS:
+            _f_gemv(t, rows, cols, alpha, M.ctypes.data, ld, x.ctypes.data, incx, beta, y.ctypes.data, incy, scratch)
+        elif it == 4:
             _blas.sgemv(_blas.ROW_MAJOR, t, rows, cols, alpha, M.ctypes.data, ld, x.ctypes.data, incx, beta,
                         y.ctypes.data, incy)
         else:
@@ -105,7 +143,9 @@ def _gemm(A, B, C, alpha, beta):
                         y.ctypes.data, incy)
         return
     ldc = max(1, C.strides[0] // it)
-    if it == 4:
+    if route == SCIPY_BLAS:
+        _f_gemm(a_t, b_t, m, n, k, alpha, A.ctypes.data, lda, B.ctypes.data, ldb, beta, C.ctypes.data, ldc, scratch)
+    elif it == 4:
         _blas.sgemm(_blas.ROW_MAJOR, a_t, b_t, m, n, k, alpha, A.ctypes.data, lda, B.ctypes.data, ldb, beta,
                     C.ctypes.data, ldc)
     else:
@@ -113,186 +153,129 @@ def _gemm(A, B, C, alpha, beta):
                     C.ctypes.data, ldc)
 
 
-@njit(**_INLINE)
-def _product(A, B, C, blas):
-    """C = A @ B (A or B may be a transposed view): loops, NumPy's gemm or numba's np.dot."""
+@njit(**INLINE)
+def _product(A, B, C, blas, scratch):
+    """C = A @ B (A or B may be a transposed view): loops, BLAS (route ``blas``) or numba's np.dot."""
     if C.shape[0] * C.shape[1] * A.shape[1] <= _LOOP_WORK:
         _mm(A, B, C)
-    elif blas:
-        _gemm(A, B, C, 1.0, 0.0)
+    elif blas != NP_DOT:
+        _gemm(A, B, C, 1.0, 0.0, blas, scratch)
     else:
         np.dot(A, B, C)
 
 
 # The element-wise passes, one per level and direction, with the activation chosen outside the
 # loops: the common ones then run as branch-free loops that the compiler vectorizes.
-@njit(**_INLINE)
+@njit(**INLINE)
 def _bias_and_activation(Z, A, b, code, K):
     """Z += b (each row), A = f(Z): one pass, for the activations whose f' needs z (not IN_PLACE:
     softplus, step; the others take _bias_activation_in_place)."""
-    zero, one, leaky = K[_ZERO], K[_ONE], K[_LEAKY]
+    zero, one, leaky = K[ZERO], K[ONE], K[LEAKY]
     nb, n_t = Z.shape
     for i in range(nb):
         for c in range(n_t):
             z = Z[i, c] + b[c]
             Z[i, c] = z
-            A[i, c] = _f(code, z, zero, one, leaky)
+            A[i, c] = kernels.f(code, z, zero, one, leaky)
 
 
-@njit(**_INLINE)
+@njit(**INLINE)
 def _bias_activation_in_place(Z, b, code, K):
     """Z = f(Z + b) (each row): for activations whose derivative needs only f(z) (see IN_PLACE)."""
-    zero, one, leaky = K[_ZERO], K[_ONE], K[_LEAKY]
+    zero, one, leaky = K[ZERO], K[ONE], K[LEAKY]
     nb, n_t = Z.shape
-    if code == 3:                                                          # relu
+    if code == RELU:
         for i in range(nb):
             for c in range(n_t):
-                z = Z[i, c] + b[c]
-                Z[i, c] = z if z > zero else zero
-    elif code == 1:                                                        # logistic
+                Z[i, c] = kernels.relu(Z[i, c] + b[c], zero)
+    elif code == LOGISTIC:
         for i in range(nb):
             for c in range(n_t):
-                Z[i, c] = _logistic_lanes(Z[i, c] + b[c], one)
+                Z[i, c] = kernels.logistic_lanes(Z[i, c] + b[c], one)
     else:
         for i in range(nb):
             for c in range(n_t):
-                Z[i, c] = _f(code, Z[i, c] + b[c], zero, one, leaky)
+                Z[i, c] = kernels.f(code, Z[i, c] + b[c], zero, one, leaky)
 
 
-# Activations whose f' the passes read from f(z) alone (relu, leaky_relu and elu test z > 0, which is
-# f(z) > 0): their level keeps one array, f(z) written over z. (softplus needs z itself.)
-IN_PLACE = frozenset({0, 1, 2, 3, 4, 6})
-
-
-@njit(**_JIT)
-def _in_place(code):
-    return code <= 4 or code == 6                                          # (IN_PLACE)
-
-
-@njit(**_INLINE)
+@njit(**INLINE)
 def _delta_and_bias_gradient(D, Z, A, gb, code, K):
     """D = f'(Z)·D (∂L/∂A into δ), and gb = the column sums of δ: one pass."""
-    zero, one, leaky = K[_ZERO], K[_ONE], K[_LEAKY]
+    zero, one, leaky = K[ZERO], K[ONE], K[LEAKY]
     nb, n_t = D.shape
     for c in range(n_t):
         gb[c] = zero
-    if code == 3:                                                          # relu
+    if code == RELU:
         for i in range(nb):
             for c in range(n_t):
-                d = D[i, c] * (one if Z[i, c] > zero else zero)
+                d = D[i, c] * kernels.relu_df(Z[i, c], zero, one)
                 D[i, c] = d
                 gb[c] += d
-    elif code == 0:                                                        # identity
+    elif code == IDENTITY:                                                 # (f' = 1, exact)
         for i in range(nb):
             for c in range(n_t):
                 gb[c] += D[i, c]
-    elif code == 1:                                                        # logistic
+    elif code == LOGISTIC:
         for i in range(nb):
             for c in range(n_t):
-                d = D[i, c] * (A[i, c] * (one - A[i, c]))
+                d = D[i, c] * kernels.logistic_df(A[i, c], one)
                 D[i, c] = d
                 gb[c] += d
-    elif code == 2:                                                        # tanh
+    elif code == TANH:
         for i in range(nb):
             for c in range(n_t):
-                d = D[i, c] * (one - A[i, c] * A[i, c])
+                d = D[i, c] * kernels.tanh_df(A[i, c], one)
                 D[i, c] = d
                 gb[c] += d
     else:
         for i in range(nb):
             for c in range(n_t):
-                d = D[i, c] * _df(code, Z[i, c], A[i, c], zero, one, leaky)
+                d = D[i, c] * kernels.df(code, Z[i, c], A[i, c], zero, one, leaky)
                 D[i, c] = d
                 gb[c] += d
 
 
-@njit(**_INLINE)
+@njit(**INLINE)
 def _outer_delta_and_bias_gradient(Dp, d, W, Z, A, gb, code, K):
     """Dp = d ⊗ W[:, 0] (∂L/∂A of the level below a one-neuron level, as backprop.py's broadcast product),
     then _delta_and_bias_gradient on it: the two passes in one, with the same two roundings."""
-    zero, one, leaky = K[_ZERO], K[_ONE], K[_LEAKY]
+    zero, one, leaky = K[ZERO], K[ONE], K[LEAKY]
     nb, n_s = Dp.shape
     for c in range(n_s):
         gb[c] = zero
     for i in range(nb):
         di = d[i, 0]
-        if code == 3:                                                      # relu
+        if code == RELU:
             for c in range(n_s):
                 g = di * W[c, 0]
-                g = g * (one if Z[i, c] > zero else zero)
+                g = g * kernels.relu_df(Z[i, c], zero, one)
                 Dp[i, c] = g
                 gb[c] += g
         else:                                                              # (identity: f' = 1, exact)
             for c in range(n_s):
                 g = di * W[c, 0]
-                g = g * _df(code, Z[i, c], A[i, c], zero, one, leaky)
+                g = g * kernels.df(code, Z[i, c], A[i, c], zero, one, leaky)
                 Dp[i, c] = g
                 gb[c] += g
 
 
-@njit(**_INLINE)
+@njit(**INLINE)
 def _batch_loss(loss_code, Yhat, Y, perm, first, full, D, K, out_slot, tmp):
     """The batch's mean loss (float64), and scale·∂loss/∂ŷ into D (nb, n_out), scale = 1/nb. Row i of the
     batch is the data's row perm[first + i], or i itself when ``full``. out_slot: 0…n_out−1; tmp: one
     number of the dtype (rounds a float64 into it)."""
     nb = Yhat.shape[0]
-    zero, one, half, two = K[_ZERO], K[_ONE], K[_HALF], K[_TWO]
+    zero, one, half, two = K[ZERO], K[ONE], K[HALF], K[TWO]
     tmp[0] = 1.0 / nb
     scale = tmp[0]
     value = zero
     for i in range(nb):
         row = i if full else perm[first + i]
-        value += _loss_grad(loss_code, Yhat.T, out_slot, Y, row, scale, D.T, i, zero, one, half, two)
+        value += kernels.loss_grad(loss_code, Yhat.T, out_slot, Y, row, scale, D.T, i, zero, one, half, two)
     return value * (1.0 / nb)
 
 
-@njit(**_INLINE)
-def _update(opt, w, grad, s1, s2, eta, a, inv_c2, K):
-    """One update of the parameters w by the rule ``opt``: optimizers.py's arithmetic, in its order.
-    grad, s1, s2: their gradient and the rule's state, the same range (s1, s2 unused by plain sgd);
-    eta: the step size; a = η/c₁ and inv_c2 = 1/c₂ (Adam's bias corrections). Loops count from 0
-    over views, so that the compiler sees consecutive indices and vectorizes them."""
-    zero = K[_ZERO]
-    n = w.shape[0]
-    if opt == SGD:                                                         # θ ← θ − η·g
-        for p in range(n):
-            w[p] -= eta * grad[p]
-    elif opt == MOMENTUM or opt == NESTEROV:                               # v ← μ·v − η·g
-        mu, v = K[_MU], s1
-        for p in range(n):
-            g = eta * grad[p]
-            v[p] = v[p] * mu - g
-            if opt == NESTEROV:
-                w[p] += mu * v[p] - g                                      # θ ← θ + μ·v − η·g
-            else:
-                w[p] += v[p]                                               # θ ← θ + v
-    elif opt == ADAM:                                                      # θ ← θ − (η/c₁)·m / (√(v/c₂) + ε)
-        b1, b2, nb1, nb2, eps = K[_B1], K[_B2], K[_ONE_MINUS_B1], K[_ONE_MINUS_B2], K[_EPS]
-        m, v = s1, s2
-        for p in range(n):
-            g = grad[p]
-            m[p] = m[p] * b1 + g * nb1
-            v[p] = v[p] * b2 + (g * g) * nb2
-            w[p] -= (m[p] / (math.sqrt(v[p] * inv_c2) + eps)) * a
-    else:                                                                  # rprop (iRprop−): Δ, previous g
-        eta_plus, eta_minus, step_max, step_min = K[_ETA_PLUS], K[_ETA_MINUS], K[_STEP_MAX], K[_STEP_MIN]
-        delta, prev = s1, s2
-        for p in range(n):
-            g = grad[p]
-            same = g * prev[p]
-            if same > zero:
-                delta[p] = min(delta[p] * eta_plus, step_max)
-            elif same < zero:
-                delta[p] = max(delta[p] * eta_minus, step_min)
-                g = zero
-            if g > zero:
-                w[p] -= delta[p]
-            elif g < zero:
-                w[p] += delta[p]
-            prev[p] = g
-
-
-@njit(**_INLINE)
+@njit(**INLINE)
 def _state(s, r, lo, hi):
     """Restart r's state s[r, lo:hi], or an empty view of the (1, 1) stand-in a rule without state gets."""
     if s.shape[0] == 1 and s.shape[1] == 1:
@@ -300,7 +283,54 @@ def _state(s, r, lo, hi):
     return s[r, lo:hi]
 
 
-@njit(**_JIT)
+@njit(**INLINE)
+def _forward_levels(a_prev, w, zbuf, abuf, nb, rows, layers, K, blas, scratch):
+    """The forward pass of nb ≤ rows examples a_prev (nb, n_in) through the levels of one restart's
+    weights w: Z_t = A_{t−1} @ W_t + b_t, A_t = f_t(Z_t), level t's Z and A at offset rows·(n_1+…+n_{t−1}) of
+    zbuf and abuf (A is Z itself for the IN_PLACE activations). Returns the output level's A."""
+    off = 0
+    for t in range(layers.shape[0]):
+        wo, bo, n_s, n_t, code = layers[t, 0], layers[t, 1], layers[t, 2], layers[t, 3], layers[t, 4]
+        W = w[wo:wo + n_s * n_t].reshape(n_s, n_t)
+        Z = zbuf[off * rows:off * rows + nb * n_t].reshape(nb, n_t)
+        _product(a_prev, W, Z, blas, scratch)
+        if in_place(code):
+            _bias_activation_in_place(Z, w[bo:bo + n_t], code, K)
+            a_prev = Z
+        else:
+            A = abuf[off * rows:off * rows + nb * n_t].reshape(nb, n_t)
+            _bias_and_activation(Z, A, w[bo:bo + n_t], code, K)
+            a_prev = A
+        off += n_t
+    return a_prev
+
+
+@njit(**JIT)
+def run_forward(theta, X, layers, K, blas, rows, yhat):
+    """ŷ of every restart r of theta (R, P) for every row of X (N, n_in), into yhat (R, N, n_out): the
+    forward pass of run_epochs, ``rows`` rows at a time (its work arrays are rows × the levels' widths)."""
+    R = theta.shape[0]
+    N, n_in = X.shape
+    width = 0
+    for t in range(layers.shape[0]):
+        width += layers[t, N_T]
+    dt = theta.dtype
+    zbuf, abuf = np.empty(rows * width, dt), np.empty(rows * width, dt)
+    scratch = (np.zeros(6, np.int32), np.zeros(2, dt), np.zeros(2, np.uint8))   # SciPy's BLAS's arguments
+    flat = X.reshape(-1)
+    n_out = yhat.shape[2]
+    for r in range(R):
+        w = theta[r]
+        for start in range(0, N, rows):
+            nb = min(rows, N - start)
+            a = _forward_levels(flat[start * n_in:(start + nb) * n_in].reshape(nb, n_in), w, zbuf, abuf, nb, rows,
+                                layers, K, blas, scratch)
+            for i in range(nb):
+                for k in range(n_out):
+                    yhat[r, start + i, k] = a[i, k]
+
+
+@njit(**JIT)
 def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, layers, loss_code, opt, K, hp64,
                out, blas):
     """K = out.shape[1] epochs of every restart r of theta (R, P), in place; out[r, k] = the mean batch loss
@@ -317,13 +347,14 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
     # activations) and its δ (first ∂L/∂A_t, then δ_t in place).
     width = 0
     for t in range(L):
-        width += layers[t, _N_T]
+        width += layers[t, N_T]
     zbuf, abuf, dbuf = np.empty(batch_size * width, dt), np.empty(batch_size * width, dt), \
         np.empty(batch_size * width, dt)
     xb = np.empty(batch_size * n_in, dt)
     grad = np.zeros(theta.shape[1], dt)
     tmp = np.zeros(1, dt)                                                  # rounds a float64 into the dtype
     out_slot = np.arange(Y.shape[1])
+    scratch = (np.zeros(6, np.int32), np.zeros(2, dt), np.zeros(2, np.uint8))   # SciPy's BLAS's arguments
     for r in range(R):
         w = theta[r]
         for ep in range(n_epochs):
@@ -340,33 +371,17 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
                         row = perm[ep * N + start + i]
                         for c in range(n_in):
                             a_prev[i, c] = X[row, c]
-                # -- forward: Z_t = A_{t-1} @ W_t + b_t, A_t = f_t(Z_t)
-                off = 0
-                for t in range(L):
-                    wo, bo, n_s, n_t, code = layers[t, 0], layers[t, 1], layers[t, 2], layers[t, 3], layers[t, 4]
-                    W = w[wo:wo + n_s * n_t].reshape(n_s, n_t)
-                    Z = zbuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
-                    _product(a_prev, W, Z, blas)
-                    if _in_place(code):
-                        _bias_activation_in_place(Z, w[bo:bo + n_t], code, K)
-                        a_prev = Z
-                    else:
-                        A = abuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
-                        _bias_and_activation(Z, A, w[bo:bo + n_t], code, K)
-                        a_prev = A
-                    off += n_t
+                a_prev = _forward_levels(a_prev, w, zbuf, abuf, nb, batch_size, layers, K, blas, scratch)
                 # -- the loss and ∂L/∂ŷ of the batch mean, into the output level's δ buffer
-                n_t = layers[L - 1, _N_T]
-                off -= n_t
+                n_t = layers[L - 1, N_T]
+                off = width - n_t
                 D = dbuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
                 total += _batch_loss(loss_code, a_prev, Y, perm, ep * N + start, full, D, K, out_slot, tmp)
                 # the update's step size (and Adam's bias corrections)
                 tmp[0] = lr[r] * factors[ep * n_batches + b]
                 eta = tmp[0]
                 t_b = t0 + ep * n_batches + b
-                c1 = 1.0 - hp64[0] ** float(t_b + 1)
-                tmp[0] = 1.0 / (1.0 - hp64[1] ** float(t_b + 1))
-                inv_c2 = tmp[0]
+                c1, inv_c2 = kernels.adam_corrections(hp64, t_b, tmp)
                 tmp[0] = eta / c1
                 a = tmp[0]
                 # -- backward, level by level: δ_t = f_t'(Z_t)·∂L/∂A_t, then ∂L/∂A_{t-1} = δ_t W_tᵀ from the
@@ -377,23 +392,23 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
                     wo, bo, n_s, n_t, code = layers[t, 0], layers[t, 1], layers[t, 2], layers[t, 3], layers[t, 4]
                     W = w[wo:wo + n_s * n_t].reshape(n_s, n_t)
                     Z = zbuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
-                    A = Z if _in_place(code) else abuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
+                    A = Z if in_place(code) else abuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
                     D = dbuf[off * batch_size:off * batch_size + nb * n_t].reshape(nb, n_t)
                     if not have_delta:
                         _delta_and_bias_gradient(D, Z, A, grad[bo:bo + n_t], code, K)
                     have_delta = False
-                    off_prev = off - layers[t - 1, _N_T] if t > 0 else 0   # level t−1's place in the buffers
+                    off_prev = off - layers[t - 1, N_T] if t > 0 else 0   # level t−1's place in the buffers
                     if t > 0:
-                        code_p, bo_p = layers[t - 1, _ACT], layers[t - 1, _B_OFF]
+                        code_p, bo_p = layers[t - 1, ACT], layers[t - 1, B_OFF]
                         lo, hi = off_prev * batch_size, off_prev * batch_size + nb * n_s
                         Zp = zbuf[lo:hi].reshape(nb, n_s)
-                        a_in = Zp if _in_place(code_p) else abuf[lo:hi].reshape(nb, n_s)
+                        a_in = Zp if in_place(code_p) else abuf[lo:hi].reshape(nb, n_s)
                         Dp = dbuf[lo:hi].reshape(nb, n_s)
                         if n_t == 1:        # an outer product (as backprop.py), fused with δ_{t−1}'s pass
                             _outer_delta_and_bias_gradient(Dp, D, W, Zp, a_in, grad[bo_p:bo_p + n_s], code_p, K)
                             have_delta = True
                         else:
-                            _product(D, W.T, Dp, blas)
+                            _product(D, W.T, Dp, blas, scratch)
                     elif full:
                         a_in = X
                     else:
@@ -402,11 +417,11 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
                     if blas and opt == SGD and nb * n_s * n_t > _LOOP_WORK:
                         # θ ← θ − η·g with the product accumulating into W_t (gemm, β = 1): no gradient
                         # array, no pass over it; then the rule updates the bias alone
-                        _gemm(a_in.T, D, W, -eta, 1.0)
+                        _gemm(a_in.T, D, W, -eta, 1.0, blas, scratch)
                         lo = bo
                     else:
-                        _product(a_in.T, D, grad[wo:wo + n_s * n_t].reshape(n_s, n_t), blas)
-                    _update(opt, w[lo:bo + n_t], grad[lo:bo + n_t], _state(s1, r, lo, bo + n_t),
+                        _product(a_in.T, D, grad[wo:wo + n_s * n_t].reshape(n_s, n_t), blas, scratch)
+                    kernels.update(opt, w[lo:bo + n_t], grad[lo:bo + n_t], _state(s1, r, lo, bo + n_t),
                             _state(s2, r, lo, bo + n_t), eta, a, inv_c2, K)
                     off = off_prev
             out[r, ep] = total / n_batches
@@ -425,35 +440,35 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
 SMALL_BATCH_WORK = 1 << 20   # multiply-adds per batch up to which the whole loop runs compiled
 
 
-@njit(**_JIT)
+@njit(**JIT)
 def bias_activation(Z, A, b, code, K):
     _bias_and_activation(Z, A, b, code, K)
 
 
-@njit(**_JIT)
+@njit(**JIT)
 def bias_activation_in_place(Z, b, code, K):
     _bias_activation_in_place(Z, b, code, K)
 
 
-@njit(**_JIT)
+@njit(**JIT)
 def delta_bias_gradient(D, Z, A, gb, code, K):
     _delta_and_bias_gradient(D, Z, A, gb, code, K)
 
 
-@njit(**_JIT)
+@njit(**JIT)
 def outer_delta_bias_gradient(Dp, d, W, Z, A, gb, code, K):
     _outer_delta_and_bias_gradient(Dp, d, W, Z, A, gb, code, K)
 
 
-@njit(**_JIT)
+@njit(**JIT)
 def batch_loss(loss_code, Yhat, Y, perm, first, full, D, K):
     return _batch_loss(loss_code, Yhat, Y, perm, first, full, D, K, np.arange(Yhat.shape[1]),
                        np.zeros(1, Yhat.dtype))
 
 
-@njit(**_JIT)
+@njit(**JIT)
 def update(opt, w, grad, s1, s2, r, lo, hi, eta, a, inv_c2, K):
-    _update(opt, w[lo:hi], grad[lo:hi], _state(s1, r, lo, hi), _state(s2, r, lo, hi), eta, a, inv_c2, K)
+    kernels.update(opt, w[lo:hi], grad[lo:hi], _state(s1, r, lo, hi), _state(s2, r, lo, hi), eta, a, inv_c2, K)
 
 
 def numpy_blas_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, layers, loss_code, opt, K,

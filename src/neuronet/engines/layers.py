@@ -7,7 +7,7 @@ import numpy as np
 from ..model.structure import BIAS, Structure
 
 # Columns of the layer table (one row per level t = 1…L).
-_W_OFF, _B_OFF, _N_S, _N_T, _ACT = range(5)
+W_OFF, B_OFF, N_S, N_T, ACT = range(5)
 
 
 def plain_layers(S: Structure) -> np.ndarray | None:
@@ -27,7 +27,7 @@ def plain_layers(S: Structure) -> np.ndarray | None:
             return None                                  # (each level's W then b: one range of theta)
         rows.append((dense.offset, bias.offset, dense.shape[0], dense.shape[1], lev.segments[0][0].code))
     table = np.array(rows, dtype=np.int64)
-    ends = table[:, _B_OFF] + table[:, _N_T]
-    if table[0, _W_OFF] != 0 or ends[-1] != S.P or np.any(table[1:, _W_OFF] != ends[:-1]):
+    ends = table[:, B_OFF] + table[:, N_T]
+    if table[0, W_OFF] != 0 or ends[-1] != S.P or np.any(table[1:, W_OFF] != ends[:-1]):
         return None                                      # the levels' ranges must tile theta
     return table

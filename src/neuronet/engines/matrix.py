@@ -18,6 +18,12 @@ from ..model.structure import Structure
 from .choice_costs import matrix_costs
 
 
+# The compiled forward pass (loss, prediction) takes over from NumPy's from this many restart·row·multiply-adds
+# (below, NumPy's few array calls cost less than loading the compiled code), EVAL_ROWS rows at a time.
+EVAL_WORK = 1 << 22
+EVAL_ROWS = 1024
+
+
 class MatrixEngine:
     """Levels × blocks with NumPy/BLAS; best for wide layers and large batches.
 
@@ -33,11 +39,11 @@ class MatrixEngine:
         self.path_restarts = None     # the run's R, for choosing a path (make_engine); None: the restarts given
         self._layers = None
         if compiled:
-            from . import _blas, dense as dense_kernel, neuron as neuron_engine  # noqa: PLC0415 (numba is imported only when needed)
+            from . import _blas, dense as dense_kernel, kernels  # noqa: PLC0415 (numba is imported only when needed)
 
             self._layers = dense_kernel.plain_layers(S)
-            if self._layers is not None and neuron_engine.supports(S, loss, optimizer)[0]:
-                self._code, self._K, self._hp64, self._keys = neuron_engine.kernel_constants(
+            if self._layers is not None and kernels.supports(S, loss, optimizer)[0]:
+                self._code, self._K, self._hp64, self._keys = kernels.kernel_constants(
                     optimizer, np.dtype(dtype))
                 self._run = dense_kernel.run_epochs
                 self._run_large = functools.partial(dense_kernel.numpy_blas_epochs, buffers={})
@@ -123,7 +129,23 @@ class MatrixEngine:
                                            t0 + k * n_batches) for k in range(perms.shape[0])], axis=1)
 
     def loss(self, theta, X, Y):
-        return self.lossf.value(forward(self.S, theta, X).yhat, Y).mean(axis=-1).astype(np.float64)
+        """The mean loss over all rows of X and Y, for each restart: (R,) float64 (losses.py's formula on ŷ)."""
+        return self.lossf.value(self.forward(theta, X), Y).mean(axis=-1).astype(np.float64)
 
     def forward(self, theta, X):
+        """ŷ of every restart for every row of X: (R, N, n_out). A layered network's large work runs the
+        compiled loop's forward pass (``dense.run_forward``: BLAS, bias and activation in one pass per level,
+        EVAL_ROWS rows at a time in reused work arrays); the rest runs the NumPy reference."""
+        if self._layers is not None:
+            dt = np.dtype(self.dtype)
+            if (isinstance(theta, np.ndarray) and isinstance(X, np.ndarray) and theta.ndim == 2 and X.ndim == 2
+                    and theta.dtype == dt and X.dtype == dt and theta.shape[1] == self.S.P
+                    and X.shape[1] == self.S.n_in and theta.shape[0] * X.shape[0] * self._macs >= EVAL_WORK):
+                from . import dense as dense_kernel  # noqa: PLC0415 (numba is imported only when needed)
+
+                yhat = np.empty((theta.shape[0], X.shape[0], self.S.n_out), dt)
+                X = X if X.flags.c_contiguous and X.flags.writeable else np.array(X, order="C")
+                dense_kernel.run_forward(np.require(theta, requirements=["C", "W"]), X, self._layers, self._K,
+                                         self._blas, min(EVAL_ROWS, X.shape[0]), yhat)
+                return yhat
         return forward(self.S, theta, X).yhat

@@ -9,7 +9,8 @@ For one example x, with the neurons in topological (level) order (the seed, chap
 
 A batch's gradient is the mean over its B examples; after each batch comes one optimizer
 update (sgd, momentum, nesterov, adam, rprop: the rules of ``optimizers.py``). Forward,
-backward and update are fused in one compiled loop.
+backward and update are fused in one compiled loop. Each f, f′, loss gradient and update rule is
+the one definition in ``kernels.py``, which the layered loop (``dense.py``) calls too.
 
 Restarts: within one thread, a group of G restarts runs side by side, every per-neuron value
 stored as G numbers, one per restart (the "lanes": arrays of shape (rows, G), lane last). Lanes
@@ -17,7 +18,7 @@ never mix, so each restart's arithmetic is exactly the one-restart arithmetic, w
 runs in. G is chosen at run time (``_group_width``): all restarts of a thread's chunk, up to 512
 and up to what keeps the group's arrays within 256 KiB, at least ``LANES``. Every loop over the
 lanes is then long and walks consecutive memory, which the compiler turns into vector code; the
-logistic lanes use ``_exp64``, an exp written as plain arithmetic so that it vectorizes too (the
+logistic lanes use ``kernels.exp64``, an exp written as plain arithmetic so that it vectorizes too (the
 C library's exp is a call per number). Fewer than ``_FEW`` restarts run with one lane and the C
 library's exp, which has the shorter latency for one chain of dependent steps; the two exps agree
 to 1 ulp, so one restart alone matches the same restart in a group to rounding (1e-13), and any
@@ -27,7 +28,7 @@ all cores (``numba.prange``); small work stays on the calling thread.
 The structure is data, not code: the network is a handful of integer arrays (each neuron's
 incoming edges in CSR form: source slots and theta positions), so one compiled kernel per
 dtype (float64, float32) serves every network, loss and optimizer. Compiled code is cached
-on disk (``cache=True``): only the first run on a machine pays for compiling, per dtype about
+on disk (``cache=True``, stamped with the whole engine package's sources: ``_cache.py``): only the first run on a machine pays for compiling, per dtype about
 7 s for one restart and 13 s more for the groups and the threads (on first use of each); later
 runs load it from the cache in about 0.5 s.
 
@@ -40,25 +41,22 @@ rprop's Δ unchanged), so the two engines agree there too.
 
 from __future__ import annotations
 
-import math
-
 import numba
 import numpy as np
-from numba import njit, prange, types
-from numba.extending import overload
+from numba import njit, prange
 
-from ..model import activations, losses, optimizers
+from . import kernels
+from .kernels import (ADAM, B1, B2, EPS, ETA_MINUS, ETA_PLUS, HALF, INLINE, JIT, LEAKY, LOGISTIC, MOMENTUM, MU,
+                      NESTEROV, ONE, ONE_MINUS_B1, ONE_MINUS_B2, RELU, RPROP, SGD, SQUARED, STEP_MAX, STEP_MIN,
+                      TWO, ZERO, IDENTITY, kernel_constants, supports)
 from ..errors import DataError
-from ..model.losses import Loss
 from ..model.arrays import resolve_dtype
+from ..model.losses import Loss
 from ..model.optimizers import Optimizer
 from ..model.structure import Structure
 
-# Optimizer codes of the kernel.
-SGD, MOMENTUM, NESTEROV, ADAM, RPROP = 0, 1, 2, 3, 4
-# Positions in the constants array K (kept in the engine's dtype, so float32 stays float32).
-_ZERO, _ONE, _HALF, _TWO, _LEAKY, _MU, _B1, _B2, _EPS, _ETA_PLUS, _ETA_MINUS, _STEP_MAX, _STEP_MIN, \
-    _ONE_MINUS_B1, _ONE_MINUS_B2 = range(15)
+__all__ = ["NeuronEngine", "supports", "kernel_constants", "LANES"]
+
 # What the kernel does, and its status codes.
 _TRAIN, _LOSS, _FORWARD = 0, 1, 2
 _OK, _BAD_PERM = 0, 1
@@ -72,173 +70,18 @@ _GROUP_MAX = 512
 # Below this many restart-example-edge visits in one call, starting threads costs more than it saves.
 _SERIAL_WORK = 4096
 
-_JIT = dict(cache=True, fastmath=False, nogil=True, error_model="numpy")  # x/0 -> inf, as in NumPy
-# Helpers that take arrays are inlined in numba's IR: a call would count references to every
-# array on every example. Helpers of scalars are ordinary functions, which LLVM inlines.
-_INLINE = dict(_JIT, inline="always")
 
-
-# -- e^x that the compiler can vectorize ---------------------------------------------------------
-# math.exp is a call into the C library, one number at a time, and it dominated the logistic
-# kernel (~6 ns a call). The same function written as plain arithmetic runs on all lanes at
-# once (~1 ns a value): the classic reduction x = k·ln2 + r, |r| ≤ ln2/2 (ln2 split in two parts so
-# k·ln2 is exact), e^r from a rational form with a degree-5 polynomial in r² (the minimax
-# coefficients published with fdlibm's e_exp.c), and 2^k built from its exponent bits, as two
-# factors 2^⌊k/2⌋·2^⌈k/2⌉ so that results far into the subnormal range round once, correctly.
-# Within 1 ulp of the C library's and of NumPy's exp everywhere (tested), 0 below −746, ∞
-# above 709.8, NaN for NaN.
-_LOG2E = 1.4426950408889634
-_LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10
-_P1, _P2, _P3 = 1.66666666666666019037e-01, -2.77777777770155933842e-03, 6.61375632143793436117e-05
-_P4, _P5 = -1.65339022054652515390e-06, 4.13813679705723846039e-08
-
-
-@njit(**_JIT)
-def _exp64(x):
-    """e^x in float64, branch-free (selects only), so that loops over lanes vectorize."""
-    t = x * _LOG2E
-    t = -1080.0 if t < -1080.0 else (1080.0 if t > 1080.0 else t)   # NaN passes through to y below
-    kf = math.floor(t + 0.5)
-    hi = x - kf * _LN2_HI
-    lo = kf * _LN2_LO
-    r = hi - lo
-    rr = r * r
-    c = r - rr * (_P1 + rr * (_P2 + rr * (_P3 + rr * (_P4 + rr * _P5))))
-    y = 1.0 + ((r * c) / (2.0 - c) - lo + hi)
-    k = np.int64(kf)
-    k1 = k >> 1
-    y = y * np.int64((k1 + 1023) << 52).view(np.float64) * np.int64((k - k1 + 1023) << 52).view(np.float64)
-    y = 0.0 if x < -746.0 else y
-    return math.inf if x > 709.8 else y
-
-
-def _exp(x):  # pragma: no cover - replaced by the overload below inside compiled code
-    """e^x in x's own precision (a float32 is computed in float64 and rounded once)."""
-    return math.exp(x)
-
-
-@overload(_exp, jit_options=dict(fastmath=False, error_model="numpy"))
-def _exp_overload(x):
-    if isinstance(x, types.Float) and x.bitwidth == 32:
-        return lambda x: np.float32(_exp64(np.float64(x)))
-    return lambda x: _exp64(x)
-
-
-# -- activations: f and f' side by side (codes of activations.py) ------------------------------
-# Constants come in as scalars of the engine's dtype (zero, one, …), read once from K, so that
-# float32 arithmetic stays in float32.
-@njit(**_JIT)
-def _logistic(z, one):
-    # σ(z) = 1/(1 + e^-z) = e^z/(1 + e^z): exp never sees a large positive number (as activations._logistic).
-    e = math.exp(-abs(z))
-    return (one if z >= 0 else e) / (one + e)
-
-
-@njit(**_JIT)
-def _logistic_lanes(z, one):
-    # The same with the exp that vectorizes, for loops over many lanes. (One lane keeps the C library's
-    # exp: its latency is lower, and one example at a time is a chain of dependent steps.)
-    e = _exp(-abs(z))
-    return (one if z >= 0 else e) / (one + e)
-
-
-@njit(**_JIT)
-def _f(code, z, zero, one, leaky):
-    """o = f(z) for the activation ``code``."""
-    if code == 1:                                   # logistic
-        return _logistic(z, one)
-    if code == 0:                                   # identity
-        return z
-    if code == 2:                                   # tanh
-        return math.tanh(z)
-    if code == 3:                                   # relu
-        return z if z > zero else zero
-    if code == 4:                                   # leaky_relu
-        return z if z > zero else leaky * z
-    if code == 5:                                   # softplus = max(z, 0) + log1p(e^-|z|)
-        return (z if z > zero else zero) + math.log1p(math.exp(-abs(z)))
-    if code == 6:                                   # elu
-        return z if z > zero else math.expm1(z if z < zero else zero)
-    return one if z >= zero else zero               # step
-
-
-@njit(**_JIT)
-def _df(code, z, o, zero, one, leaky):
-    """f'(z), from z or o = f(z) exactly as activations.py writes it."""
-    if code == 1:
-        return o * (one - o)
-    if code == 0:
-        return one
-    if code == 2:
-        return one - o * o
-    if code == 3:
-        return one if z > zero else zero
-    if code == 4:
-        return one if z > zero else leaky
-    if code == 5:
-        return _logistic(z, one)
-    if code == 6:
-        return one if z > zero else o + one
-    return zero                                     # step: 0 almost everywhere
-
-
-# -- losses: value and ∂L/∂ŷ side by side (codes of losses.py) ----------------------------------
-# Per-lane arrays are 2-D, (rows, G), lane last: o[s, j] is slot s's output in lane j. (Indexing
-# them as o[s, j] lets the compiler see that j walks consecutive numbers; a flat o[s·G + j]
-# hides that behind NumPy's negative-index rule, and the lane loops stop vectorizing.)
-@njit(**_INLINE)
-def _loss_grad(code, o, out_slot, Y, row, scale, dy, j, zero, one, half, two):
-    """Loss of example ``row`` in lane j; writes scale·∂loss/∂ŷ_k into dy[k, j]."""
-    m = out_slot.shape[0]
-    value = zero
-    if code == 3:                                   # cross_entropy: softmax over the outputs
-        top = o[out_slot[0], j]
-        for k in range(1, m):
-            if o[out_slot[k], j] > top:
-                top = o[out_slot[k], j]
-        total = zero
-        for k in range(m):
-            e = math.exp(o[out_slot[k], j] - top)
-            dy[k, j] = e
-            total += e
-        lse = math.log(total)
-        for k in range(m):                          # −Σ y_k log softmax_k ;  softmax_k − y_k
-            value -= Y[row, k] * ((o[out_slot[k], j] - top) - lse)
-            dy[k, j] = (dy[k, j] / total - Y[row, k]) * scale
-        return value
-    for k in range(m):
-        p = o[out_slot[k], j]
-        y = Y[row, k]
-        if code == 0:                               # squared: (y − ŷ)² ;  2(ŷ − y)
-            r = y - p
-            value += r * r
-            dy[k, j] = (two * (p - y)) * scale
-        elif code == 1:                             # absolute: |y − ŷ| ;  sign(ŷ − y)
-            value += abs(y - p)
-            dy[k, j] = (one if p > y else (-one if p < y else zero)) * scale
-        elif code == 2:                             # huber: ½r² or |r| − ½ ;  clip(r, −1, 1), r = ŷ − y
-            r = p - y
-            a = abs(r)
-            value += half * r * r if a <= one else a - half
-            dy[k, j] = (r if a <= one else (one if r > zero else -one)) * scale
-        else:                                       # binary_cross_entropy on a logit ;  σ(ŷ) − y
-            value += (p if p > zero else zero) - p * y + math.log1p(math.exp(-abs(p)))
-            dy[k, j] = (_logistic(p, one) - y) * scale
-    return value
-
-
-@njit(**_INLINE)
-def _squared_lanes(o, out_slot, Y, row, scale, dy, lv, value, n_lanes, zero, two):
-    """_loss_grad's squared loss for lanes 0…n_lanes−1 at once (the same arithmetic, in loops that vectorize)."""
+@njit(**INLINE)
+def _squared_lanes(o, out_slot, Y, row, scale, dy, lv, value, n_lanes, two):
+    """kernels.loss_grad's squared loss for lanes 0…n_lanes−1 at once (a loop over the lanes, which vectorizes)."""
     for j in range(n_lanes):
-        lv[j] = zero
+        lv[j] = 0
     for k in range(out_slot.shape[0]):
         s, y = out_slot[k], Y[row, k]
         for j in range(n_lanes):
-            p = o[s, j]
-            r = y - p
-            lv[j] += r * r
-            dy[k, j] = (two * (p - y)) * scale
+            v, g = kernels.squared(o[s, j], y, two)
+            lv[j] += v
+            dy[k, j] = g * scale
     for j in range(n_lanes):
         value[j] += lv[j]
 
@@ -246,7 +89,7 @@ def _squared_lanes(o, out_slot, Y, row, scale, dy, lv, value, n_lanes, zero, two
 # -- one example, G restarts side by side ---------------------------------------------------------
 # Loops over all G lanes compute padded lanes too (zero weights keep them at zero); the
 # activations run on the real lanes only (n_lanes).
-@njit(**_INLINE)
+@njit(**INLINE)
 def _forward(G, w, o, z, acc, act, in_ptr, in_src, base, n_lanes, zero, one, leaky):
     """z_j = Σ w_ij·o_i and o_j = f_j(z_j) for every computed neuron, in topological order."""
     for k in range(act.shape[0]):
@@ -255,7 +98,7 @@ def _forward(G, w, o, z, acc, act, in_ptr, in_src, base, n_lanes, zero, one, lea
             for e in range(in_ptr[k], in_ptr[k + 1]):
                 s += w[e, 0] * o[in_src[e], 0]
             z[k, 0] = s
-            o[base + k, 0] = _f(act[k], s, zero, one, leaky)
+            o[base + k, 0] = kernels.f(act[k], s, zero, one, leaky)
             continue
         for j in range(G):
             acc[j] = zero
@@ -267,21 +110,21 @@ def _forward(G, w, o, z, acc, act, in_ptr, in_src, base, n_lanes, zero, one, lea
         for j in range(G):
             z[k, j] = acc[j]
         # The common activations in one branch-free loop over the lanes, which vectorizes.
-        if code == 1:                                                   # logistic
+        if code == LOGISTIC:
             for j in range(n_lanes):
-                o[q, j] = _logistic_lanes(acc[j], one)
-        elif code == 0:                                                 # identity
+                o[q, j] = kernels.logistic_lanes(acc[j], one)
+        elif code == IDENTITY:
             for j in range(n_lanes):
                 o[q, j] = acc[j]
-        elif code == 3:                                                 # relu
+        elif code == RELU:
             for j in range(n_lanes):
-                o[q, j] = acc[j] if acc[j] > zero else zero
+                o[q, j] = kernels.relu(acc[j], zero)
         else:
             for j in range(n_lanes):
-                o[q, j] = _f(code, acc[j], zero, one, leaky)
+                o[q, j] = kernels.f(code, acc[j], zero, one, leaky)
 
 
-@njit(**_INLINE)
+@njit(**INLINE)
 def _backward(G, w, o, z, g, gw, d, dy, act, in_ptr, in_src, out_slot, base, n_lanes, zero, one, leaky):
     """The seed's three steps: add ∂L/∂w (edge order) into gw, given ∂L/∂ŷ in dy. g: ∂L/∂o per slot."""
     for s in range(base, g.shape[0]):
@@ -294,7 +137,7 @@ def _backward(G, w, o, z, g, gw, d, dy, act, in_ptr, in_src, out_slot, base, n_l
     for k in range(act.shape[0] - 1, -1, -1):       # step 2: backwards, over every incoming edge
         q = base + k
         if G == 1:                                  # one lane: the same, with δ in a register
-            dk = g[q, 0] * _df(act[k], z[k, 0], o[q, 0], zero, one, leaky)
+            dk = g[q, 0] * kernels.df(act[k], z[k, 0], o[q, 0], zero, one, leaky)
             for e in range(in_ptr[k], in_ptr[k + 1]):
                 i = in_src[e]
                 gw[e, 0] += dk * o[i, 0]
@@ -302,18 +145,18 @@ def _backward(G, w, o, z, g, gw, d, dy, act, in_ptr, in_src, out_slot, base, n_l
                     g[i, 0] += w[e, 0] * dk
             continue
         code = act[k]
-        if code == 1:                               # δ_j = f_j'(z_j)·∂L/∂o_j, the common ones as in _forward
+        if code == LOGISTIC:                        # δ_j = f_j'(z_j)·∂L/∂o_j, the common ones as in _forward
             for j in range(n_lanes):
-                d[j] = g[q, j] * (o[q, j] * (one - o[q, j]))
-        elif code == 0:
+                d[j] = g[q, j] * kernels.logistic_df(o[q, j], one)
+        elif code == IDENTITY:
             for j in range(n_lanes):
                 d[j] = g[q, j] * one
-        elif code == 3:
+        elif code == RELU:
             for j in range(n_lanes):
-                d[j] = g[q, j] * (one if z[k, j] > zero else zero)
+                d[j] = g[q, j] * kernels.relu_df(z[k, j], zero, one)
         else:
             for j in range(n_lanes):
-                d[j] = g[q, j] * _df(code, z[k, j], o[q, j], zero, one, leaky)
+                d[j] = g[q, j] * kernels.df(code, z[k, j], o[q, j], zero, one, leaky)
         for e in range(in_ptr[k], in_ptr[k + 1]):
             i = in_src[e]
             for j in range(G):
@@ -323,7 +166,7 @@ def _backward(G, w, o, z, g, gw, d, dy, act, in_ptr, in_src, out_slot, base, n_l
                     g[i, j] += w[e, j] * d[j]
 
 
-@njit(**_JIT)
+@njit(**JIT)
 def _group_width(n, E, n_slots, H, n_out):
     """How many restarts one thread runs side by side: all n of its chunk, as long as the per-lane
     arrays (4 per edge, 2 per neuron slot, …) stay within _GROUP_BYTES, and at least LANES.
@@ -341,7 +184,7 @@ def _make_chunk_function(lanes):
     """The loop over a chunk of restarts: one lane (lanes=1, a compile-time constant), or groups of a
     width chosen at run time (lanes=0; see _group_width)."""
 
-    @njit(**_JIT)
+    @njit(**JIT)
     def chunk(mode, lo, hi, idx, theta, s1, s2, X, Y, perm, batch_size, lr, factors, t0, net, sizes, K, hp64, out,
               yhat):
         """n_epochs epochs for the restarts idx[lo:hi], G at a time; out[r, k] = mean over epoch k's batches
@@ -364,9 +207,9 @@ def _make_chunk_function(lanes):
         acc, d, eta, a, lv = np.zeros(G, dt), np.zeros(G, dt), np.zeros(G, dt), np.zeros(G, dt), np.zeros(G, dt)
         value, total = np.zeros(G), np.zeros(G)                        # sums of losses, in float64
         tmp = np.zeros(1, dt)                                          # rounds a float64 into the dtype
-        zero, one, half, two, leaky = K[_ZERO], K[_ONE], K[_HALF], K[_TWO], K[_LEAKY]
-        mu, b1, b2, nb1, nb2, eps = K[_MU], K[_B1], K[_B2], K[_ONE_MINUS_B1], K[_ONE_MINUS_B2], K[_EPS]
-        eta_plus, eta_minus, step_max, step_min = K[_ETA_PLUS], K[_ETA_MINUS], K[_STEP_MAX], K[_STEP_MIN]
+        zero, one, half, two, leaky = K[ZERO], K[ONE], K[HALF], K[TWO], K[LEAKY]
+        mu, b1, b2, nb1, nb2, eps = K[MU], K[B1], K[B2], K[ONE_MINUS_B1], K[ONE_MINUS_B2], K[EPS]
+        eta_plus, eta_minus, step_max, step_min = K[ETA_PLUS], K[ETA_MINUS], K[STEP_MAX], K[STEP_MIN]
         has_a = mode == _TRAIN and opt != SGD                          # which state arrays the rule keeps
         has_b = mode == _TRAIN and (opt == ADAM or opt == RPROP)       # (none when not training)
         n_epochs = out.shape[1]
@@ -418,11 +261,11 @@ def _make_chunk_function(lanes):
                                 for k in range(n_out):
                                     yhat[idx[q0 + j], row, k] = o[out_slot[k], j]
                             continue
-                        if loss_code == 0:                             # squared, on all lanes at once
-                            _squared_lanes(o, out_slot, Y, row, scale, dy, lv, value, n_lanes, zero, two)
+                        if loss_code == SQUARED:                       # on all lanes at once
+                            _squared_lanes(o, out_slot, Y, row, scale, dy, lv, value, n_lanes, two)
                         else:
                             for j in range(n_lanes):
-                                value[j] += _loss_grad(loss_code, o, out_slot, Y, row, scale, dy, j, zero, one,
+                                value[j] += kernels.loss_grad(loss_code, o, out_slot, Y, row, scale, dy, j, zero, one,
                                                        half, two)
                         if mode == _TRAIN:
                             _backward(G, w, o, z, g, gw, d, dy, act, in_ptr, in_src, out_slot, base, n_lanes, zero,
@@ -433,49 +276,33 @@ def _make_chunk_function(lanes):
                         eta[j] = tmp[0]
                     if mode != _TRAIN:
                         continue
-                    # One update over the edges; the rules of optimizers.py, in the same order of operations.
-                    if opt == SGD:                                         # θ ← θ − η·g
+                    # One update over the edges, by the rules of kernels.py (optimizers.py's, in its order).
+                    if opt == SGD:
                         for e in range(E):
                             for j in range(G):
-                                w[e, j] -= eta[j] * gw[e, j]
-                    elif opt == MOMENTUM:                                  # v ← μ·v − η·g ;  θ ← θ + v
+                                w[e, j] = kernels.sgd(w[e, j], gw[e, j], eta[j])
+                    elif opt == MOMENTUM:
                         for e in range(E):
                             for j in range(G):
-                                sa[e, j] = sa[e, j] * mu - eta[j] * gw[e, j]
-                                w[e, j] += sa[e, j]
-                    elif opt == NESTEROV:                              # v ← μ·v − η·g ;  θ ← θ + μ·v − η·g
+                                w[e, j], sa[e, j] = kernels.momentum(w[e, j], sa[e, j], gw[e, j], eta[j], mu)
+                    elif opt == NESTEROV:
                         for e in range(E):
                             for j in range(G):
-                                sa[e, j] = sa[e, j] * mu - eta[j] * gw[e, j]
-                                w[e, j] += mu * sa[e, j] - eta[j] * gw[e, j]
-                    elif opt == ADAM:                                  # θ ← θ − (η/c₁)·m / (√(v/c₂) + ε)
-                        t_b = t0 + ep * n_batches + b
-                        c1 = 1.0 - hp64[0] ** float(t_b + 1)      # c = 1 − βᵗ⁺¹, in float64 like optimizers.py
-                        tmp[0] = 1.0 - hp64[1] ** float(t_b + 1)
-                        c2 = tmp[0]
+                                w[e, j], sa[e, j] = kernels.nesterov(w[e, j], sa[e, j], gw[e, j], eta[j], mu)
+                    elif opt == ADAM:                                      # sa = m, sb = v
+                        c1, inv_c2 = kernels.adam_corrections(hp64, t0 + ep * n_batches + b, tmp)
                         for j in range(G):
                             tmp[0] = eta[j] / c1
                             a[j] = tmp[0]
                         for e in range(E):
                             for j in range(G):
-                                sa[e, j] = sa[e, j] * b1 + nb1 * gw[e, j]             # m ← β₁m + (1−β₁)g
-                                sb[e, j] = sb[e, j] * b2 + nb2 * (gw[e, j] * gw[e, j])  # v ← β₂v + (1−β₂)g²
-                                w[e, j] -= a[j] * sa[e, j] / (math.sqrt(sb[e, j] / c2) + eps)
-                    else:                                                  # rprop (iRprop−): sa = Δ, sb = previous g
+                                w[e, j], sa[e, j], sb[e, j] = kernels.adam(w[e, j], sa[e, j], sb[e, j], gw[e, j], a[j],
+                                                                           inv_c2, b1, b2, nb1, nb2, eps)
+                    else:                                                  # rprop: sa = Δ, sb = previous g
                         for e in range(E):                                 # (η unused, as in optimizers.py)
                             for j in range(G):
-                                ge = gw[e, j]
-                                same = ge * sb[e, j]
-                                if same > zero:
-                                    sa[e, j] = min(sa[e, j] * eta_plus, step_max)
-                                elif same < zero:
-                                    sa[e, j] = max(sa[e, j] * eta_minus, step_min)
-                                    ge = zero
-                                if ge > zero:
-                                    w[e, j] -= sa[e, j]
-                                elif ge < zero:
-                                    w[e, j] += sa[e, j]
-                                sb[e, j] = ge
+                                w[e, j], sa[e, j], sb[e, j] = kernels.rprop(w[e, j], sa[e, j], sb[e, j], gw[e, j], zero,
+                                                                            eta_plus, eta_minus, step_max, step_min)
                 for j in range(n_lanes):
                     out[idx[q0 + j], ep] = total[j] / n_batches
             for j in range(n_lanes):                                   # scatter back: edges only
@@ -497,7 +324,7 @@ _chunk_1 = _make_chunk_function(1)
 _chunk_g = _make_chunk_function(0)
 
 
-@njit(**_INLINE)
+@njit(**INLINE)
 def _perm_ok(perm, N):
     for q in range(perm.shape[0]):                   # an index outside X would read garbage: refuse it
         if perm[q] < 0 or perm[q] >= N:
@@ -508,7 +335,7 @@ def _perm_ok(perm, N):
 # Three entry points, each compiled only when first used: numba compiles everything a function
 # calls, so a program that trains one network never pays for the lanes or the threads.
 # (They pass lo = n - n rather than 0: a literal 0 would make numba compile another version.)
-@njit(**_JIT)
+@njit(**JIT)
 def _serial_1(mode, idx, theta, s1, s2, X, Y, perm, batch_size, lr, factors, t0, net, sizes, K, hp64, out, yhat):
     """All the restarts ``idx`` one after the other, on this thread. Returns a status code."""
     if not _perm_ok(perm, X.shape[0]):
@@ -519,7 +346,7 @@ def _serial_1(mode, idx, theta, s1, s2, X, Y, perm, batch_size, lr, factors, t0,
     return _OK
 
 
-@njit(**_JIT)
+@njit(**JIT)
 def _serial_g(mode, idx, theta, s1, s2, X, Y, perm, batch_size, lr, factors, t0, net, sizes, K, hp64, out, yhat):
     """All the restarts ``idx``, G at a time, on this thread. Returns a status code."""
     if not _perm_ok(perm, X.shape[0]):
@@ -530,7 +357,7 @@ def _serial_g(mode, idx, theta, s1, s2, X, Y, perm, batch_size, lr, factors, t0,
     return _OK
 
 
-@njit(parallel=True, **_JIT)
+@njit(parallel=True, **JIT)
 def _parallel_g(n_chunks, mode, idx, theta, s1, s2, X, Y, perm, batch_size, lr, factors, t0, net, sizes, K, hp64, out,
                 yhat):
     """The restarts ``idx`` in n_chunks chunks run in parallel, G at a time within each. Returns a status code."""
@@ -546,38 +373,6 @@ def _parallel_g(n_chunks, mode, idx, theta, s1, s2, X, Y, perm, batch_size, lr, 
 
 
 # -- the Python face ---------------------------------------------------------------------------
-def supports(S: Structure, loss: Loss, optimizer: Optimizer) -> tuple[bool, str]:
-    """Whether the neuron engine can train ``S`` with ``loss`` and ``optimizer``: (True, "") or (False, why).
-
-    It supports everything the matrix engine does: every activation, loss and optimizer of
-    the tables, layered or not, masked blocks, float64 and float32. It refuses only records
-    that are not the tables' own (a name or code it was not compiled for).
-    """
-    for nu in S.neurons:
-        if nu.activation is not None and nu.activation not in activations.ACTIVATIONS:
-            return False, f"neuron {nu.id} applies {nu.activation!r}, which the compiled engine does not know"
-    known = losses.LOSSES.get(getattr(loss, "name", None))
-    if known is None or known.code != getattr(loss, "code", None):
-        return False, f"the loss {getattr(loss, 'name', loss)!r} is not one the compiled engine knows"
-    if getattr(optimizer, "name", None) not in optimizers.NAMES:
-        return False, f"the optimizer {getattr(optimizer, 'name', optimizer)!r} is not one the compiled engine knows"
-    return True, ""
-
-
-def kernel_constants(o: Optimizer, dtype) -> tuple[int, np.ndarray, np.ndarray, tuple[str, ...]]:
-    """What a compiled kernel needs to know of an optimizer: its code, the constants K (in the engine's
-    dtype, so float32 arithmetic stays float32), β₁ and β₂ in float64, and the names of its state arrays."""
-    if o.name == "sgd":
-        code = (NESTEROV if o.nesterov else MOMENTUM) if o.momentum else SGD
-    else:
-        code = ADAM if o.name == "adam" else RPROP
-    consts = [0.0, 1.0, 0.5, 2.0, activations.LEAKY_SLOPE, o.momentum, o.beta1, o.beta2, o.eps, o.eta_plus,
-              o.eta_minus, o.step_max, o.step_min, 1 - o.beta1, 1 - o.beta2]
-    keys = {SGD: (), MOMENTUM: ("velocity",), NESTEROV: ("velocity",), ADAM: ("m", "v"),
-            RPROP: ("delta", "prev")}[code]
-    return code, np.array(consts, dtype=np.float64).astype(dtype), np.array([o.beta1, o.beta2]), keys
-
-
 class NeuronEngine:
     """Forward, backward and update fused per neuron and per example, for R restarts in parallel.
 

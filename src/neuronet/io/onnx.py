@@ -30,6 +30,7 @@ onnx is an optional dependency: ``pip install 'neuronet[onnx]'``.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from pathlib import Path
@@ -45,6 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..model.network import Network
 
 OPSET = 17        # supported by onnxruntime ≥ 1.14
+ML_OPSET = 3      # ai.onnx.ml: LabelEncoder with string keys and int64 values
 IR_VERSION = 8    # the IR version that goes with opset 17; older runtimes refuse newer ones
 MAX_BYTES = 2**31 - 2**26  # protobuf's 2 GB limit, less room for the graph itself
 
@@ -81,6 +83,33 @@ def to_onnx(net: "Network") -> Any:
     ImportError
         The optional package onnx is not installed.
     """
+    _check_exportable(net)
+    S = net.structure
+    onnx, helper, numpy_helper = _import_onnx()
+    b = _Builder(helper, numpy_helper, net.dtype)
+    f64 = net.dtype == np.float64
+    _network_nodes(b, net, "x", "y")
+
+    elem = onnx.TensorProto.DOUBLE if f64 else onnx.TensorProto.FLOAT
+    graph = helper.make_graph(
+        b.nodes, "neuronet",
+        [helper.make_tensor_value_info("x", elem, ["batch", S.n_in])],
+        [helper.make_tensor_value_info("y", elem, ["batch", S.n_out])],
+        initializer=b.inits,
+        doc_string=f"A neuronet network: {net!r}",
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="neuronet")
+    model.ir_version = IR_VERSION
+    names = {nu.id: nu.name for nu in net.neurons}
+    helper.set_model_props(model, {
+        "neuronet.inputs": json.dumps([{"id": i, "name": names[i]} for i in S.inputs]),
+        "neuronet.outputs": json.dumps([{"id": j, "name": names[j]} for j in S.outputs]),
+    })
+    return model
+
+
+def _check_exportable(net) -> None:
+    """A ModelFileError unless ``net`` is a Network that ONNX can express in one file."""
     from ..model.network import Network  # noqa: PLC0415
 
     if not isinstance(net, Network):
@@ -96,12 +125,16 @@ def to_onnx(net: "Network") -> Any:
     if np.asarray(net.theta).nbytes > MAX_BYTES:
         raise ModelFileError(f"Cannot export to ONNX: the network's {S.P:,} weights take more than 2 GB, the size "
                              "limit of one ONNX file. Save it as .safetensors instead.")
-    onnx, helper, numpy_helper = _import_onnx()
-    b = _Builder(helper, numpy_helper, net.dtype)
+
+
+def _network_nodes(b: "_Builder", net: "Network", x: str, y: str) -> str:
+    """Add the nodes computing ``net.forward`` from the tensor ``x`` (B, n_in) to the tensor ``y`` (B, n_out)."""
+    S = net.structure
     f64 = net.dtype == np.float64
     theta = np.asarray(net.theta)[None]                                  # (1, P)
 
-    o: list[str] = ["x"] + [""] * (len(S.levels) - 1)
+    o: list[str] = [x] + [""] * (len(S.levels) - 1)
+
     for t in range(1, len(S.levels)):
         lev = S.levels[t]
         z = None
@@ -127,7 +160,7 @@ def to_onnx(net: "Network") -> Any:
             o[t] = b.node("Concat", acts, f"o{t}", axis=1)
 
     if S.output_is_last_level:
-        b.node("Identity", [o[-1]], "y", exact=True)
+        b.node("Identity", [o[-1]], y, exact=True)
     else:  # outputs spread over several levels: gather them, then put them in output order
         pieces, order = [], []
         for t in range(1, len(S.levels)):
@@ -138,24 +171,161 @@ def to_onnx(net: "Network") -> Any:
                 order.extend(lev.out_pos.tolist())
         joined = b.node("Concat", pieces, "out", axis=1) if len(pieces) > 1 else pieces[0]
         inverse = np.argsort(np.asarray(order, np.int64)).astype(np.int64)
-        b.node("Gather", [joined, b.const("out_order", inverse)], "y", axis=1, exact=True)
+        b.node("Gather", [joined, b.const("out_order", inverse)], y, axis=1, exact=True)
+    return y
 
-    elem = onnx.TensorProto.DOUBLE if f64 else onnx.TensorProto.FLOAT
-    graph = helper.make_graph(
-        b.nodes, "neuronet",
-        [helper.make_tensor_value_info("x", elem, ["batch", S.n_in])],
-        [helper.make_tensor_value_info("y", elem, ["batch", S.n_out])],
-        initializer=b.inits,
-        doc_string=f"A neuronet network: {net!r}",
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="neuronet")
+
+# -- the whole model: columns in, labels / probabilities / values out ---------------------------------
+def model_to_onnx(net: "Network", prep) -> Any:
+    """The ONNX model of a trained model: raw columns in, predictions in the target's terms out.
+
+    Parameters
+    ----------
+    net : Network
+    prep : Preprocessing
+        The preprocessing stored with ``net`` by ``neuronet train`` (:mod:`neuronet.io.preprocess`).
+
+    Returns
+    -------
+    onnx.ModelProto
+        One input per column the model reads, named as the column, shape (N, 1): float32 for
+        numeric columns (NaN where a cell is missing), string for text columns (the cell's
+        text, stripped; missing: empty or an NA spelling such as "NA", "null", "?"). Outputs:
+        ``label`` (N,) class names and ``probabilities`` (N, C) for classification (the latter
+        when the loss gives probabilities), ``prediction`` (N, 1) in the target's own units
+        for regression. Numbers written with thousands separators, % or a currency sign must
+        be parsed by the caller; a numeric category is written as ``neuronet`` writes it ("3",
+        not "3.0"; both are accepted).
+    """
+    _check_exportable(net)
+    onnx, helper, numpy_helper = _import_onnx()
+    TP = onnx.TensorProto
+    b = _Builder(helper, numpy_helper, net.dtype)
+    dt = TP.DOUBLE if net.dtype == np.float64 else TP.FLOAT
+    cols = [f for f in prep.features if f["kind"] != "dropped"]
+    classify = prep.task == "classification"
+    outputs = ["label", "probabilities"] if classify else ["prediction"]
+    clash = [f["name"] for f in cols if f["name"] in outputs]
+    if clash:
+        raise ModelFileError(f"Cannot export the whole model to ONNX: the input column {clash[0]!r} has the name of "
+                             "an output of the exported model. Rename the column and train again, or export the "
+                             "bare network with --network-only.")
+    b.used |= {f["name"] for f in cols} | set(outputs)
+
+    inputs, parts = [], []
+    for f in cols:
+        if f["kind"] == "numeric":
+            inputs.append(helper.make_tensor_value_info(f["name"], TP.FLOAT, ["N", 1]))
+            parts += _numeric_nodes(b, f, dt)
+        else:
+            inputs.append(helper.make_tensor_value_info(f["name"], TP.STRING, ["N", 1]))
+            parts.append(_categorical_nodes(b, f, dt))
+    if len(parts) == 0:
+        raise ModelFileError("Cannot export the model to ONNX: it reads no columns.")
+    X = b.node("Concat", parts, "inputs", axis=1) if len(parts) > 1 else parts[0]        # (N, n_in)
+    logits = _network_nodes(b, net, X, b._name("outputs"))                             # (N, n_out)
+
+    out_info = []
+    if classify:
+        index = b.node("ArgMax", [logits], "class_index", axis=1, keepdims=0)           # (N,) int64
+        b.node("Gather", [b.const("classes", np.array(prep.classes, dtype=object)), index], "label", axis=0,
+               exact=True)
+        out_info.append(helper.make_tensor_value_info("label", TP.STRING, ["N"]))
+        if prep.loss == "cross_entropy":
+            b.node("Softmax", [logits], "probabilities", axis=1, exact=True)
+        elif prep.loss == "binary_cross_entropy":
+            sig = b.node("Sigmoid", [logits], "sigma")
+            total = b.node("ReduceSum", [sig, b.const("axis1", np.array([1], np.int64))], "sigma_sum", keepdims=1)
+            b.node("Div", [sig, total], "probabilities", exact=True)
+        if prep.loss in ("cross_entropy", "binary_cross_entropy"):
+            out_info.append(helper.make_tensor_value_info("probabilities", dt, ["N", len(prep.classes)]))
+    else:
+        scaled = b.node("Mul", [logits, b.const("target_std", np.array([prep.target_std]))], "target_scaled")
+        b.node("Add", [scaled, b.const("target_mean", np.array([prep.target_mean]))], "prediction", exact=True)
+        out_info.append(helper.make_tensor_value_info("prediction", dt, ["N", 1]))
+
+    graph = helper.make_graph(b.nodes, "neuronet_model", inputs, out_info, initializer=b.inits,
+                              doc_string=f"A neuronet model: {prep.task} of {prep.target!r} from "
+                                         f"{len(cols)} columns, with its preprocessing.")
+    model = helper.make_model(graph, producer_name="neuronet", opset_imports=[
+        helper.make_opsetid("", OPSET), helper.make_opsetid("ai.onnx.ml", ML_OPSET)])
     model.ir_version = IR_VERSION
-    names = {nu.id: nu.name for nu in net.neurons}
     helper.set_model_props(model, {
-        "neuronet.inputs": json.dumps([{"id": i, "name": names[i]} for i in S.inputs]),
-        "neuronet.outputs": json.dumps([{"id": j, "name": names[j]} for j in S.outputs]),
+        "neuronet.columns": json.dumps([{"name": f["name"], "kind": f["kind"]} for f in cols]),
+        "neuronet.target": prep.target, "neuronet.task": prep.task,
+        **({"neuronet.classes": json.dumps(list(prep.classes))} if classify else {}),
     })
+    onnx.checker.check_model(model)
     return model
+
+
+def _numeric_nodes(b: "_Builder", f: dict, dt: int) -> list[str]:
+    """(x − mean) / std with the training median where x is NaN, and the was-missing indicator: (N, 1) each."""
+    name = f["name"]
+    gone = b.node("IsNaN", [name], f"{name}_isnan")                                     # (N, 1) bool
+    x = b.node("Cast", [name], f"{name}_cast", to=dt)
+    median = f.get("median", f["mean"])
+    filled = b.node("Where", [gone, b.const(f"{name}_median", np.array([median])), x], f"{name}_filled")
+    centred = b.node("Sub", [filled, b.const(f"{name}_mean", np.array([f["mean"]]))], f"{name}_centred")
+    out = [b.node("Div", [centred, b.const(f"{name}_std", np.array([f["std"]]))], f"{name}_z")]
+    if f.get("indicator"):
+        out.append(b.node("Cast", [gone], f"{name}_missing", to=dt))
+    return out
+
+
+def _categorical_nodes(b: "_Builder", f: dict, dt: int) -> str:
+    """The one-hot block (N, k) of a text column: its categories, then "(missing)" and "(other)" when it has them."""
+    name, cats = f["name"], list(f["categories"])
+    has_missing, has_other = bool(f.get("missing")), bool(f.get("other"))
+    width = len(cats) + has_missing + has_other
+    missing_at = len(cats) if has_missing else -1                 # -1: no input applies (all zeros)
+    other_at = len(cats) + has_missing if has_other else -1
+    keys, values = [], []
+    for k, c in enumerate(cats):
+        for spelling in dict.fromkeys([c, *_number_spellings(c)]):
+            keys.append(spelling)
+            values.append(k)
+    na = _na_spellings()
+    keys += na
+    values += [missing_at] * len(na)
+    flat = b.node("Reshape", [name, b.const("flat", np.array([-1], np.int64))], f"{name}_flat")   # (N,)
+    index = b.node("LabelEncoder", [flat], f"{name}_index", domain="ai.onnx.ml", keys_strings=keys,
+                   values_int64s=values, default_int64=other_at)                                # (N,)
+    column = b.node("Unsqueeze", [index, b.const("axis1", np.array([1], np.int64))], f"{name}_index_col")
+    hit = b.node("Equal", [column, b.const(f"{name}_slots", np.arange(width, dtype=np.int64))], f"{name}_hit")
+    return b.node("Cast", [hit], f"{name}_onehot", to=dt)                                # (N, width)
+
+
+def _na_spellings() -> list[str]:
+    """Every spelling of a missing cell in every mix of upper and lower case ('NA', 'na', 'Null', 'NaN'…).
+
+    neuronet compares them case-insensitively (:func:`~neuronet.io.columns.is_missing`); one
+    LabelEncoder lookup of all ~200 spellings does the same without ONNX's StringNormalizer,
+    whose lower-casing needs a locale that runtimes often lack.
+    """
+    from .columns import NA_SPELLINGS  # noqa: PLC0415
+
+    out = []
+    for s in sorted(NA_SPELLINGS):
+        out += ["".join(p) for p in itertools.product(*[(ch.lower(), ch.upper()) if ch.isalpha() else (ch,)
+                                                         for ch in s])]
+    return list(dict.fromkeys(out))
+
+
+def _number_spellings(category: str) -> list[str]:
+    """Other ways a numeric category may be written ('3' also as '3.0')."""
+    try:
+        v = float(category)
+    except ValueError:
+        return []
+    return [repr(v)] if np.isfinite(v) else []
+
+
+def export_model_onnx(net: "Network", prep, path: str | os.PathLike) -> None:
+    """Write the whole model (preprocessing, network, decoding) as an ONNX file, atomically; see :func:`model_to_onnx`."""
+    from ..model.files import write_atomic  # noqa: PLC0415
+
+    write_atomic(_check_path(path), model_to_onnx(net, prep).SerializeToString())
 
 
 def export_onnx(net: "Network", path: str | os.PathLike) -> None:
@@ -170,6 +340,10 @@ def export_onnx(net: "Network", path: str | os.PathLike) -> None:
     """
     from ..model.files import write_atomic  # noqa: PLC0415
 
+    write_atomic(_check_path(path), to_onnx(net).SerializeToString())
+
+
+def _check_path(path) -> Path:
     try:
         p = Path(os.fspath(path))
     except TypeError:
@@ -180,7 +354,7 @@ def export_onnx(net: "Network", path: str | os.PathLike) -> None:
     if p.is_dir():
         raise ModelFileError(f"Cannot export to ONNX file '{p}': that path is a folder; give a file name "
                              "ending in .onnx.")
-    write_atomic(p, to_onnx(net).SerializeToString())
+    return p
 
 
 def _activation(b: "_Builder", name: str, z: str, out: str, f64: bool) -> str:

@@ -96,7 +96,8 @@ _TABLE = [
 
 ACTIVATIONS: dict[str, Activation] = {a.name: a for a in _TABLE}
 # Common spellings people type, resolved to the canonical names.
-ALIASES = {"sigmoid": "logistic", "linear": "identity", "heaviside": "step", "leakyrelu": "leaky_relu"}
+ALIASES = {"sigmoid": "logistic", "linear": "identity", "heaviside": "step", "leakyrelu": "leaky_relu",
+           "rectifier": "relu"}   # the seed's own word for max(0, x) (III.III)
 
 
 def get(name: str) -> Activation:

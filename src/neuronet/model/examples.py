@@ -69,6 +69,9 @@ import numpy as np
 from .graph import Graph
 from .network import Network
 
+#: The seed itself, named wherever neuronet says "the seed": title, author, year.
+SEED = "“A Simple Introduction to Neural Networks” (sil ver, LessWrong, 2020)"
+
 #: The twelve edges of the running example with their documented weights.
 RUNNING_EXAMPLE_WEIGHTS: dict[tuple[int, int], float] = {
     (1, 3): 0.5, (2, 3): 0.1,
@@ -77,6 +80,10 @@ RUNNING_EXAMPLE_WEIGHTS: dict[tuple[int, int], float] = {
     (4, 7): 2.0, (5, 7): -0.5,
     (6, 9): 1.5, (7, 9): -1.0, (8, 9): 0.25,
 }
+
+#: Three training points for consecutive updates (``neuronet explain --steps 3``): the documented
+#: example first, then two more points of the same line y = 2x.
+RUNNING_EXAMPLE_DATA = ((0.5, 1.0), (-0.5, -1.0), (0.25, 0.5))
 
 #: The documented example (x, y) for the running example.
 RUNNING_EXAMPLE_X = (0.5,)
@@ -124,3 +131,18 @@ def running_example_input() -> tuple[np.ndarray, np.ndarray]:
     y : ndarray of shape (1,)
     """
     return np.array(RUNNING_EXAMPLE_X), np.array(RUNNING_EXAMPLE_Y)
+
+
+def running_example_data() -> tuple[np.ndarray, np.ndarray]:
+    """Three training points for the running example, the documented one first (x = 0.5, y = 1).
+
+    The seed's SGD updates on one point, then "do[es] all of this again for the next training
+    point"; these are the points ``explain(steps=3)`` walks through: three points of y = 2x.
+
+    Returns
+    -------
+    X : ndarray of shape (3, 1)
+    Y : ndarray of shape (3, 1)
+    """
+    data = np.array(RUNNING_EXAMPLE_DATA)                                # (3, 2)
+    return data[:, :1].copy(), data[:, 1:].copy()

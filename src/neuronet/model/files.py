@@ -34,7 +34,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import stat
 from collections import Counter
 from pathlib import Path
 from typing import Any, Mapping
@@ -43,6 +42,8 @@ import numpy as np
 
 from . import activations
 from .._atomic import write_bytes
+from .._inputs import NotARegularFile, open_regular
+from .._memory import available, size_text
 from ..errors import GraphError, ModelFileError
 from .topology import KINDS, Neuron, Topology, validate
 from .structure import Structure, compile_structure
@@ -52,6 +53,9 @@ FORMAT = "neuronet"
 VERSION = 1
 SUFFIXES = (".json", ".safetensors")
 MAX_HEADER_BYTES = 100 * 2**20   # a safetensors header longer than this is refused unread
+MAX_JSON_BYTES = 2**31           # a .json model file is read up to this many bytes (2 GiB), no more
+JSON_BYTES_IN_MEMORY = 8         # parsing JSON takes about this many bytes of memory per byte of text
+MAX_INFO_INT = 2**63             # integers in info: within ±2⁶³ (any JSON reader can read them back)
 DTYPES = ("float64", "float32")
 
 # The compiled engine stores dense blocks (structure.py): a file whose few edges would
@@ -156,6 +160,12 @@ def _plain(value: Any, where: str, p: Path, stack: set[int]) -> tuple:
     if isinstance(value, np.bool_):
         return bool(value)
     if isinstance(value, (int, np.integer)):
+        if not -MAX_INFO_INT <= int(value) < MAX_INFO_INT:
+            digits = len(str(abs(int(value)))) if abs(int(value)) < 10**4000 else int(int(value).bit_length()
+                                                                                    * 0.30103) + 1
+            raise ModelFileError(f"Cannot save model file '{p}': {where} is an integer of about {digits} digits; "
+                                 "a model file holds integers within ±2⁶³ (9.2e18). Store it as a string or a "
+                                 "float instead.")
         return int(value)
     if isinstance(value, (float, np.floating)):
         v = float(value)
@@ -305,14 +315,15 @@ def read(path: str | os.PathLike) -> tuple[Structure, np.ndarray, dict]:
     """
     p = _as_path(path, "load")
     try:
-        with open(p, "rb") as f:
-            st = os.fstat(f.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                raise _Invalid("it is not a regular file (a device, pipe or socket).")
-            size = st.st_size
+        with open_regular(p) as f:
+            size = os.fstat(f.fileno()).st_size
+            _check_readable_size(size, p.suffix.lower() == ".json")
             if p.suffix.lower() == ".json":
-                return _read_json(f)
+                return _read_json(f, size)
             return _read_safetensors(f, size)
+    except NotARegularFile as exc:
+        raise ModelFileError(f"Cannot load model file '{p}': {exc}; give the path of a .json or .safetensors "
+                             "file.") from None
     except _Invalid as exc:
         raise ModelFileError(f"Cannot load model file '{p}': {exc}") from None
     except GraphError as exc:
@@ -337,8 +348,23 @@ def read(path: str | os.PathLike) -> tuple[Structure, np.ndarray, dict]:
                              f"({type(exc).__name__}: {_short(str(exc))}).") from exc
 
 
-def _read_json(f) -> tuple:
-    data = f.read()
+def _check_readable_size(size: int, is_json: bool) -> None:
+    """Refuse, before reading, a file too large for a model file or for the memory available."""
+    if is_json and size > MAX_JSON_BYTES:
+        raise _Invalid(f"it holds {size_text(size)}, more than a .json model file may ({size_text(MAX_JSON_BYTES)}); "
+                       "save large networks as .safetensors.")
+    need = size * (JSON_BYTES_IN_MEMORY if is_json else 2)
+    free = available()
+    if free is not None and need > free:
+        raise _Invalid(f"loading it would need about {size_text(need)} of memory, but {size_text(free)} is "
+                       "available.")
+
+
+def _read_json(f, size: int) -> tuple:
+    limit = min(MAX_JSON_BYTES, size + 2**20)     # the file's size, with room for a little growth
+    data = f.read(limit + 1)
+    if len(data) > limit:    # it grew while being read
+        raise _Invalid("it grew while being read; load it again once it is complete.")
     if not data:
         raise _Invalid("the file is empty (0 bytes); it was probably not written completely. Save the network again.")
     _sniff(data, "json")

@@ -89,6 +89,9 @@ class Network:
     def _from_graph(cls, topo: Topology, weights: Mapping, seed=None, dtype="float64", init="auto") -> "Network":
         dt = resolve_dtype(dtype)
         S = compile_structure(topo)
+        if seed is not None and not isinstance(seed, (np.random.Generator, np.random.SeedSequence)) and (
+                isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            raise DataError(f"seed must be None or an integer ≥ 0; received seed={seed!r}.")
         theta = initializers.draw(S, 1, np.random.default_rng(seed), init, dtype=dt)[0]
         for e, ij in enumerate(S.edges):
             w = weights.get(ij)
@@ -304,14 +307,26 @@ class Network:
     def collapse(self) -> tuple[np.ndarray, np.ndarray]:
         """For a network whose neurons all apply the identity: (M, c) with f(x) = M x + c.
 
-        The whole network is then one affine map, the product A_L·…·A_2 (the seed, II.III).
-        Works for non-layered networks too (edges that skip levels add their products).
+        The seed (II.III) lets the neurons "implement the identity function" and concludes
+        that "this neural network does nothing except apply a single matrix to the input
+        vector, namely the matrix A_L·…·A_2". That holds for the seed's linear maps A_k, i.e.
+        without bias neurons: then c = 0 exactly and M = A_L·…·A_2 is that single matrix.
+        With bias neurons (which the seed's own networks have), each layer adds a constant,
+        A_k(v) = W_k v + b_k, and the network is one *affine* map: M = W_L·…·W_2 and
+        c = Σ_k W_L·…·W_(k+1)·b_k, not one matrix. (Lift x to (x, 1) and it is one matrix
+        again, [[M, c], [0, 1]].) Works for non-layered networks too (edges that skip levels
+        add their products).
+
+        Returns
+        -------
+        M : ndarray (n_out, n_in)
+        c : ndarray (n_out,), all zeros when the network has no bias neurons
         """
         bad = [nu.id for nu in self.neurons if nu.activation not in (None, "identity")]
         if bad:
             raise GraphError(f"collapse() needs every neuron to apply the identity; neuron {bad[0]} applies "
                              f"{self.activation(bad[0])!r}" + (f" (and {len(bad) - 1} more)" if len(bad) > 1 else "")
-                             + ". Only a linear network is one matrix.")
+                             + ". Only a network of identity neurons is one affine map (one matrix without bias neurons).")
         S, th = self._S, self._theta[None]
         n_in = S.n_in
         # Each level's outputs as an affine function of x: o_t = x @ M_t + c_t.

@@ -14,6 +14,15 @@ exponential   γ^e                         gamma γ (0.95)
 step          γ^⌊e / s⌋                   gamma γ (0.5), every s (10)
 cosine        ½·(1 + cos(π·e / E))        E = the run's epochs
 ============  ==========================  ==============================
+
+``auto`` (``train()``'s default) picks by optimizer, as :func:`default_for` says: plain SGD
+(no momentum) on batches smaller than the data gets the seed's decreasing step, ``inverse_time`` with decay 1, so
+η_t = η₀ / (1 + e): the classic 1/t schedule of stochastic approximation (Robbins & Monro
+1951; Bottou, "Stochastic Gradient Descent Tricks", 2012, recommends η₀ / (1 + λη₀t)), under
+which per-example SGD settles on the minimiser of the mean loss instead of wandering
+around it at a distance set by η₀ (``neuronet demo median`` shows the difference). Full-batch
+gradient descent has no sampling noise to average out; adam and rprop adapt their steps
+themselves, and momentum SGD is usually tuned with a constant step: they get ``constant``.
 """
 
 from __future__ import annotations
@@ -23,6 +32,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import DataError
+
+AUTO = "auto"                       # the default for the optimizer, see default_for()
+DECREASING = {"name": "inverse_time", "decay": 1.0}   # plain SGD's default: η₀ / (1 + e)
 
 DEFAULTS = {
     "constant": {},
@@ -61,8 +73,26 @@ class Schedule:
         return self.name + "(" + ", ".join(f"{k}={v:g}" for k, v in self.params.items()) + ")"
 
 
-def get(spec="constant", **params) -> Schedule:
-    """A schedule from a name, ``{"name": …, **params}``, or ``(name, params)``."""
+def default_for(optimizer=None, stochastic: bool = True) -> Schedule:
+    """The schedule ``auto`` stands for: decreasing for plain stochastic gradient descent, else constant.
+
+    ``optimizer`` is an :class:`neuronet.optimizers.Optimizer` (or anything with ``name`` and
+    ``momentum``), or None for plain SGD; ``stochastic`` says whether each update sees only part
+    of the data (batches smaller than the data set). The decreasing step exists to average out
+    the noise of sampled gradients (Robbins & Monro): full-batch gradient descent has none and
+    converges with a constant step, which ``1/(1 + t)`` would only slow down. SGD with momentum,
+    adam and rprop keep the constant step their users tune them with.
+    """
+    plain = optimizer is None or (getattr(optimizer, "name", None) == "sgd"
+                                  and not getattr(optimizer, "momentum", 0.0))
+    return get(DECREASING) if plain and stochastic else get("constant")
+
+
+def get(spec="constant", *, optimizer=None, stochastic: bool = True, **params) -> Schedule:
+    """A schedule from a name, ``{"name": …, **params}``, or ``(name, params)``.
+
+    ``"auto"`` is :func:`default_for` ``(optimizer, stochastic)``.
+    """
     if isinstance(spec, Schedule):
         return spec
     if isinstance(spec, dict):
@@ -73,8 +103,13 @@ def get(spec="constant", **params) -> Schedule:
         spec, extra = spec
         params = {**dict(extra), **params}
     name = str(spec).lower()
+    if name == AUTO:
+        if params:
+            raise DataError(f"Schedule 'auto' takes no parameters (it picks one for the optimizer); "
+                            f"received {sorted(params)}.")
+        return default_for(optimizer, stochastic)
     if name not in DEFAULTS:
-        raise DataError(f"Unknown schedule {spec!r}. Known schedules: {', '.join(DEFAULTS)}.")
+        raise DataError(f"Unknown schedule {spec!r}. Known schedules: {', '.join((AUTO, *DEFAULTS))}.")
     unknown = set(params) - set(DEFAULTS[name])
     if unknown:
         raise DataError(f"Schedule {name!r} takes {sorted(DEFAULTS[name]) or 'no parameters'}; "

@@ -181,32 +181,64 @@ def _topological(neurons, succ, pred) -> list[int]:
 
 
 def _layers(neurons, edges, level, succ) -> tuple[tuple[int, ...], ...] | None:
-    """The layers when every edge goes from one layer to the next, else None.
+    """The layers by the seed's definition, or None when there are none.
 
-    A bias neuron belongs to the layer just before the neurons it feeds (the seed's
-    neuron 5 sits in layer 2 and feeds layer 3); all outputs must be in the last layer.
+    The seed (chapter I): "If it is possible to divide the entire set of neurons into an
+    ordered list of subsets, such that each neuron only points towards neurons in the subset
+    next in line, the network is called layered", and layer 1 is the input layer. So every edge
+    i → j, bias edges included, must satisfy layer(j) = layer(i) + 1, with every input in
+    layer 1. Such a numbering is unique up to a shift on each connected piece of the graph:
+    a walk along the edges (forwards +1, backwards −1) fixes it, and the walk finds a
+    contradiction exactly when the network is not layered (an edge a → c beside a → b → c).
+    Consequences the seed's definition has and a stricter rule would miss: outputs may sit
+    in different layers (x → h → o₁ beside x → o₂, which is read out of layer 2), a hidden
+    neuron fed only by a bias neuron sits just before the neurons it feeds, and a bias
+    neuron sits in the layer before the neurons it serves (the seed's neuron 5 in layer 2
+    feeds layer 3); a bias neuron serving two layers breaks the layering, as the seed's
+    "each hidden layer has exactly one bias neuron" expects.
+
+    Returned as ``(layer 1, layer 2, …)`` with ids in creation order (indices 0, 1, … here).
     """
-    by_id = {nu.id: nu for nu in neurons}
-    depth = max(level.values())
-    layer = dict(level)
-    for nu in neurons:
-        if nu.kind == "bias":
-            targets = {level[j] for j in succ[nu.id]}
-            if len(targets) > 1:
-                return None
-            layer[nu.id] = (targets.pop() - 1) if targets else 0
+    del level  # the levels (longest paths) order evaluation; layers are a property of the graph alone
+    adj: dict[int, list[tuple[int, int]]] = {nu.id: [] for nu in neurons}
     for i, j in edges:
-        if by_id[i].kind != "bias" and level[j] != level[i] + 1:
-            return None
-    for nu in neurons:
-        if nu.kind == "output" and level[nu.id] != depth:
-            return None
-        if nu.kind == "hidden" and level[nu.id] == depth:
-            return None
-    groups: list[list[int]] = [[] for _ in range(depth + 1)]
+        adj[i].append((j, 1))
+        adj[j].append((i, -1))
+    layer: dict[int, int] = {}
+    for start in [nu.id for nu in neurons if nu.kind == "input"] + [nu.id for nu in neurons]:
+        if start in layer:
+            continue
+        piece = _walk(start, adj)
+        if piece is None:
+            return None                                       # an edge skips or goes back a layer
+        inputs = {piece[nu.id] for nu in neurons if nu.kind == "input" and nu.id in piece}
+        if len(inputs) > 1:
+            return None                                       # inputs in two layers: no input layer
+        base = inputs.pop() if inputs else min(piece.values())
+        for j, p in piece.items():
+            layer[j] = p - base
+    if min(layer.values()) < 0:
+        return None                                           # something would sit before the input layer
+    groups: list[list[int]] = [[] for _ in range(max(layer.values()) + 1)]
     for nu in neurons:
         groups[layer[nu.id]].append(nu.id)
     return tuple(tuple(g) for g in groups)
+
+
+def _walk(start: int, adj: dict[int, list[tuple[int, int]]]) -> dict[int, int] | None:
+    """Number the connected piece of ``start`` so that every edge climbs by one; None on a contradiction."""
+    pos = {start: 0}
+    stack = [start]
+    while stack:
+        i = stack.pop()
+        for j, step in adj[i]:
+            want = pos[i] + step
+            if j not in pos:
+                pos[j] = want
+                stack.append(j)
+            elif pos[j] != want:
+                return None
+    return pos
 
 
 def _join(errs: list[str]) -> str:

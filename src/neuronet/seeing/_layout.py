@@ -74,6 +74,8 @@ class Edge:
     from_bias: bool
     points: tuple[tuple[float, float], ...]
     label_xy: tuple[float, float]
+    head: tuple[tuple[float, float], ...] = ()   # the arrowhead at j: tip, left and right corners
+
 
 
 @dataclass(frozen=True)
@@ -189,7 +191,8 @@ def layout(net: "Network", max_per_level: int = 10) -> Layout:
         other = seg_edge != k
         label = _place_label(pts, placed, centres, seg_a[other], seg_b[other])
         placed.append(label)
-        edges.append(Edge(i, j, float(weights[(i, j)]), len(pts) == 3, neurons[i].kind == "bias", pts, label))
+        edges.append(Edge(i, j, float(weights[(i, j)]), len(pts) == 3, neurons[i].kind == "bias", pts, label,
+                          _arrowhead(pts)))
     hidden = len(net.edges) - len(drawn)
 
     xs = [n.x for n in nodes.values()] + [g.x for g in gaps]
@@ -251,6 +254,27 @@ def _bezier(pts, t: float) -> tuple[float, float]:
 
 
 _CANDIDATES = {2: (0.5, 0.4, 0.6, 0.3, 0.7, 0.22, 0.78, 0.45, 0.55, 0.35, 0.65), 3: (0.5, 0.42, 0.58, 0.34, 0.66)}
+
+
+HEAD_LENGTH, HEAD_HALF_WIDTH = 0.13, 0.055   # the arrowhead, in the layout's units (a circle's radius is 0.3)
+
+
+def _arrowhead(pts) -> tuple[tuple[float, float], ...]:
+    """A small triangle whose tip is the edge's end (on the target's circle), pointing along the edge.
+
+    The direction is the last segment's, which for a quadratic Bézier arc is the tangent at its end
+    (end − control point): the seed's edges are arrows, "a graph is simply a bunch of nodes with
+    arrows between them".
+    """
+    tip = np.asarray(pts[-1], dtype=float)
+    d = tip - np.asarray(pts[-2], dtype=float)
+    norm = float(np.hypot(*d))
+    if norm == 0.0:
+        return ()
+    d /= norm
+    back = tip - HEAD_LENGTH * d
+    side = HEAD_HALF_WIDTH * np.array([-d[1], d[0]])
+    return tuple((float(a), float(b)) for a, b in (tip, back + side, back - side))
 
 
 def _place_label(pts, placed: list[tuple[float, float]], centres: np.ndarray,

@@ -8,6 +8,10 @@ and trained like any other. ``net.info["construction"]`` describes what was buil
 * :func:`boolean` -- any boolean function {0,1}ⁿ → {0,1} with one hidden layer of step
   units, one per true input pattern (or per false one, with the complement):
   exact, with at most 2ⁿ⁻¹ hidden units.
+  ``architecture="universal"``: the seed's theorem, one graph of 2ⁿ units for every
+  function of n bits, only the output weights differ.
+* :func:`parity` -- parity with n hidden units; :func:`counting_bound` -- the counting
+  argument that most functions need about 2ⁿ/n² units in one hidden layer.
 * :func:`multiplication_gate` -- Lin, Tegmark & Rolnick's gate: four smooth neurons whose
   combination approximates u·v, with a relative error that shrinks as λ².
 * :func:`product` -- the product of n inputs: deep (a binary tree of gates, 4(n−1)
@@ -52,7 +56,7 @@ from ..model.network import Network
 from ..model.graph import mlp
 
 __all__ = [
-    "patterns", "boolean", "multiplication_gate", "product", "product_report", "ProductRow",
+    "patterns", "boolean", "parity", "counting_bound", "CountingRow", "sawtooth", "square", "multiplication_gate", "product", "product_report", "ProductRow",
     "format_report", "linear_collapse", "derivative", "operating_point", "default_scale", "SMOOTH",
 ]
 
@@ -250,8 +254,18 @@ def _truth_dict(table: Mapping, n: int | None) -> np.ndarray:
     return out
 
 
-def boolean(truth_table, n: int | None = None, *, complement: bool | None = None) -> Network:
+def boolean(truth_table, n: int | None = None, *, complement: bool | None = None,
+            architecture: str = "compact") -> Network:
     """The one-hidden-layer network of step units that computes a boolean function exactly.
+
+    ``architecture="universal"`` is the seed's theorem (II.II): "there is an architecture for a
+    neural network (i.e., a graph) such that, for each possible function […], there is a set of
+    weights" implementing it. One hidden step unit per input pattern p, all 2ⁿ of them, each
+    firing on p alone (the weights below); the output is step(Σ_p f(p)·h_p − ½). Every table of
+    length 2ⁿ gets the same neurons, the same edges and the same hidden weights: only the 2ⁿ
+    output weights f(p) ∈ {0, 1} differ.
+
+    ``architecture="compact"`` (the default) uses only the patterns it needs:
 
     For each true pattern p ∈ {0,1}ⁿ, one hidden step unit ``h_p`` with weights w_i = +1
     where p_i = 1, −1 where p_i = 0, and bias ½ − |p|₁::
@@ -278,6 +292,10 @@ def boolean(truth_table, n: int | None = None, *, complement: bool | None = None
         The number of inputs (1 to 16); inferred from a table or dict, checked when given.
     complement : bool, optional
         None (default): use the false patterns when there are fewer of them. True/False forces it.
+        (The universal architecture has no complement: it always has all 2ⁿ units.)
+    architecture : {"compact", "universal"}
+        "compact": a unit per true (or false) pattern, at most 2ⁿ⁻¹; "universal": one graph for
+        every function of n bits, 2ⁿ units, only the output weights depend on the table.
 
     Returns
     -------
@@ -289,10 +307,18 @@ def boolean(truth_table, n: int | None = None, *, complement: bool | None = None
     >>> parity.forward(patterns(3)).ravel().astype(int).tolist()
     [0, 1, 1, 0, 1, 0, 0, 1]
     """
+    if architecture not in ("compact", "universal"):
+        raise GraphError(f"boolean(): architecture must be 'compact' or 'universal'; received "
+                         f"architecture={architecture!r}.")
     truth = _truth_vector(truth_table, n)
     size = truth.shape[0]
     n = size.bit_length() - 1
     n_true = int(truth.sum())
+    if architecture == "universal":
+        if complement:
+            raise GraphError("boolean(): the universal architecture has a unit for every pattern; "
+                             "complement=True only applies to architecture='compact'.")
+        return _universal(truth, n)
     if complement is None:
         complement = size - n_true < n_true
     elif not isinstance(complement, (bool, np.bool_)):
@@ -303,13 +329,7 @@ def boolean(truth_table, n: int | None = None, *, complement: bool | None = None
     g = Graph()
     xs = [g.input(f"x{i + 1}") for i in range(n)]
     b1 = g.bias()
-    units = []
-    for p in bits:
-        h = g.neuron("step", "p=" + "".join(map(str, p)))
-        for x, pi in zip(xs, p):
-            g.connect(x, h, 1.0 if pi else -1.0)
-        g.connect(b1, h, 0.5 - float(p.sum()))
-        units.append(h)
+    units = _pattern_units(g, xs, b1, bits)
     if not units:  # a constant function: one unit that never fires, still reached from the inputs
         h = g.neuron("step", "never")
         for x in xs:
@@ -324,6 +344,7 @@ def boolean(truth_table, n: int | None = None, *, complement: bool | None = None
     net = g.build()
     net.info["construction"] = {
         "kind": "boolean",
+        "architecture": "compact",
         "n_inputs": n,
         "true_patterns": n_true,
         "complement": bool(complement),
@@ -331,6 +352,197 @@ def boolean(truth_table, n: int | None = None, *, complement: bool | None = None
         "output": "NOT OR of the false-pattern units" if complement else "OR of the true-pattern units",
         "order": "truth table entry r = f(bits of r), input 1 the most significant bit",
     }
+    return net
+
+
+def _pattern_units(g: Graph, xs: list[int], bias: int, bits: np.ndarray) -> list[int]:
+    """One step unit per row p of ``bits`` (k, n), firing on x = p alone: w_i = ±1, bias ½ − |p|₁."""
+    units = []
+    for p in bits:
+        h = g.neuron("step", "p=" + "".join(map(str, p)))
+        for x, pi in zip(xs, p):
+            g.connect(x, h, 1.0 if pi else -1.0)
+        g.connect(bias, h, 0.5 - float(p.sum()))
+        units.append(h)
+    return units
+
+
+def _universal(truth: np.ndarray, n: int) -> Network:
+    """The seed's universal architecture: all 2ⁿ pattern units; output weights = the truth table."""
+    g = Graph()
+    xs = [g.input(f"x{i + 1}") for i in range(n)]
+    units = _pattern_units(g, xs, g.bias(), patterns(n).astype(int))
+    b2 = g.bias()
+    y = g.output("step", "f")
+    for h, t in zip(units, truth):
+        g.connect(h, y, 1.0 if t else 0.0)          # the only weights that depend on the function
+    g.connect(b2, y, -0.5)
+    net = g.build()
+    net.info["construction"] = {
+        "kind": "boolean",
+        "architecture": "universal",
+        "n_inputs": n,
+        "true_patterns": int(truth.sum()),
+        "complement": False,
+        "hidden_neurons": len(units),
+        "output": "step(Σ_p f(p)·h_p − ½): the output weights are the truth table",
+        "order": "truth table entry r = f(bits of r), input 1 the most significant bit",
+    }
+    return net
+
+
+def parity(n: int) -> Network:
+    """Parity of n bits with n hidden step units: exponentially fewer than one per pattern.
+
+    h_k = step(Σ_i x_i − k + ½) = [at least k bits are set], k = 1 … n, and the output is
+    step(Σ_k (−1)^(k+1)·h_k − ½): with s bits set, the alternating sum 1 − 1 + 1 − … of its
+    first s terms is 1 when s is odd and 0 when it is even. Parity is therefore *not* a
+    function that needs 2ⁿ⁻¹ hidden units; which functions do is shown by counting
+    (:func:`counting_bound`), not by an example.
+    """
+    n = _count(n, "parity()", "n", 1, 64)
+    g = Graph()
+    xs = [g.input(f"x{i + 1}") for i in range(n)]
+    b1 = g.bias()
+    units = []
+    for k in range(1, n + 1):
+        h = g.neuron("step", f"≥{k}")
+        for x in xs:
+            g.connect(x, h, 1.0)
+        g.connect(b1, h, 0.5 - k)
+        units.append(h)
+    b2 = g.bias()
+    y = g.output("step", "parity")
+    for k, h in enumerate(units, start=1):
+        g.connect(h, y, 1.0 if k % 2 else -1.0)
+    g.connect(b2, y, -0.5)
+    net = g.build()
+    net.info["construction"] = {"kind": "parity", "n_inputs": n, "hidden_neurons": n,
+                                "formula": "h_k = step(Σx − k + ½); f = step(Σ_k (−1)^(k+1)·h_k − ½)"}
+    return net
+
+
+@dataclass(frozen=True)
+class CountingRow:
+    """How many hidden threshold units the counting argument demands for n inputs (see counting_bound)."""
+
+    n: int
+    functions_log2: int        # log₂ of the number of boolean functions of n bits, 2ⁿ
+    threshold_log2: float      # log₂ of the bound on threshold functions of n inputs, T(n)
+    reach_log2: float          # log₂ of the bound on the functions h_min hidden units reach, ≥ 2ⁿ
+    h_min: int                 # fewest hidden units h whose networks could reach every function
+    h_closed: int              # the closed form ⌈(2ⁿ − 1) / (n² + n + 1)⌉ ≤ h_min
+    universal: int             # the seed's universal architecture: 2ⁿ
+
+
+def _cover_log2(m: int, d: int) -> float:
+    """log₂ of Cover's count 2·Σ_{k<d} C(m−1, k): the most dichotomies of m points a threshold unit with d
+    weights (bias included) can realise (Cover 1965, the function counting theorem)."""
+    return 1.0 + math.log2(sum(math.comb(m - 1, k) for k in range(min(d, m))))
+
+
+def counting_bound(n: int) -> CountingRow:
+    """The counting argument behind the seed's "lower bound": most functions need ~2ⁿ/n² hidden units.
+
+    A network with one hidden layer of h threshold units and a threshold output computes at
+    most T_hidden^h · T_out(h) functions of n bits, where, by Cover's function counting
+    theorem (Cover, 1965), a threshold unit with d weights realises at most
+    C(m, d) = 2·Σ_{k<d} C(m−1, k) ≤ 2·m^(d−1) dichotomies of m points:
+
+    * each hidden unit sees the m = 2ⁿ patterns through n + 1 weights: T_hidden ≤ C(2ⁿ, n + 1);
+    * the output sees at most 2ⁿ distinct hidden vectors through h + 1 weights: T_out ≤ C(2ⁿ, h + 1).
+
+    There are 2^(2ⁿ) functions, so computing all of them needs
+    h·log₂ T_hidden + log₂ T_out ≥ 2ⁿ; with C(m, d) ≤ 2·m^(d−1) that gives
+    h ≥ (2ⁿ − 1) / (n² + n + 1): h must grow like 2ⁿ/n², exponentially. (It says nothing about
+    *which* functions are hard; parity, for one, needs only n units, see :func:`parity`.)
+    """
+    n = _count(n, "counting_bound()", "n", 1, MAX_BOOLEAN_INPUTS)
+    m, need = 2 ** n, 2 ** n
+    hidden = _cover_log2(m, n + 1)
+    h = 0
+    while h * hidden + _cover_log2(m, h + 1) < need:
+        h += 1
+    return CountingRow(n, need, hidden, h * hidden + _cover_log2(m, h + 1), h, -(-(m - 1) // (n * n + n + 1)), m)
+
+
+# -- narrow and deep: width n + 1 ----------------------------------------------------------------
+def sawtooth(k: int) -> Network:
+    """Telgarsky's sawtooth: k tent maps composed, a deep ReLU network of width 2 = n + 1.
+
+    The tent map T(x) = 2·relu(x) − 4·relu(x − ½) folds [0, 1] onto itself; T∘…∘T (k times)
+    rises and falls 2ᵏ⁻¹ times, 2ᵏ linear pieces between 0 and 1 (Telgarsky, "Benefits of depth
+    in neural networks", 2016). Each hidden layer holds the two neurons relu(g), relu(g − ½) of
+    the tent before it (g ∈ [0, 1], so relu(g) = g) and reads g = 2·relu(·) − 4·relu(· − ½)
+    through its weights; the identity output takes the last one. One hidden layer of w ReLUs
+    has at most w + 1 pieces, so a shallow net of the same width 2 has 3.
+    """
+    k = _count(k, "sawtooth()", "k", 1, 30)
+    g = Graph()
+    x = g.input("x")
+    prev = None
+    for layer in range(k):
+        b = g.bias()
+        up, down = g.neuron("relu", f"relu(g{layer})"), g.neuron("relu", f"relu(g{layer}−½)")
+        for unit, shift in ((up, 0.0), (down, -0.5)):
+            if prev is None:
+                g.connect(x, unit, 1.0)                              # g₀ = x
+            else:
+                g.connect(prev[0], unit, 2.0)                        # g = T(previous g) = 2·relu − 4·relu(· − ½)
+                g.connect(prev[1], unit, -4.0)
+            g.connect(b, unit, shift)
+        prev = (up, down)
+    y = g.output("identity", "T^k(x)")
+    g.connect(prev[0], y, 2.0)
+    g.connect(prev[1], y, -4.0)
+    net = g.build()
+    net.info["construction"] = {"kind": "sawtooth", "k": k, "width": 2, "hidden_layers": k, "pieces": 2 ** k,
+                                "formula": "T(x) = 2·relu(x) − 4·relu(x − ½), composed k times on [0, 1]"}
+    return net
+
+
+def square(m: int) -> Network:
+    """x² on [0, 1] to within 2^(−2m−2), a deep ReLU network of width 3 (Yarotsky, 2017).
+
+    x² = x − Σ_{s≥1} g_s(x)/4ˢ with g_s the s-fold tent map (:func:`sawtooth`); keeping m terms
+    gives the piecewise-linear interpolation of x² on 2ᵐ equal pieces, error ≤ 2^(−2m−2).
+    Each of the m hidden layers holds relu(g), relu(g − ½) and the running sum
+    a = x − Σ g_s/4ˢ ≥ x² ≥ 0 (so relu(a) = a). One hidden layer of 3 ReLUs has at most 4
+    linear pieces on [0, 1], and no 4 pieces come closer to x² than 1/(16·4²) = 1/256: on a
+    piece of length h ≥ ¼ the best line is h²/16 away.
+    """
+    m = _count(m, "square()", "m", 1, 30)
+    g = Graph()
+    x = g.input("x")
+    prev = None
+    for s in range(1, m + 1):
+        b = g.bias()
+        up, down = g.neuron("relu", f"relu(g{s - 1})"), g.neuron("relu", f"relu(g{s - 1}−½)")
+        acc = g.neuron("relu", f"a{s}")
+        if prev is None:
+            g.connect(x, up, 1.0)
+            g.connect(x, down, 1.0)
+            g.connect(x, acc, 1.0)                                   # a = x; each later layer subtracts one g_s/4ˢ
+            g.connect(b, down, -0.5)
+        else:
+            p_up, p_down, p_acc = prev
+            for unit, shift in ((up, 0.0), (down, -0.5)):
+                g.connect(p_up, unit, 2.0)
+                g.connect(p_down, unit, -4.0)
+                g.connect(b, unit, shift)
+            g.connect(p_acc, acc, 1.0)                               # a_s = a_(s−1) − g_(s−1)/4^(s−1)
+            g.connect(p_up, acc, -2.0 / 4 ** (s - 1))
+            g.connect(p_down, acc, 4.0 / 4 ** (s - 1))
+        prev = (up, down, acc)
+    y = g.output("identity", "≈x²")
+    p_up, p_down, p_acc = prev
+    g.connect(p_acc, y, 1.0)                                         # the last term, g_m/4ᵐ
+    g.connect(p_up, y, -2.0 / 4 ** m)
+    g.connect(p_down, y, 4.0 / 4 ** m)
+    net = g.build()
+    net.info["construction"] = {"kind": "square", "m": m, "width": 3, "hidden_layers": m,
+                                "error_bound": 2.0 ** (-2 * m - 2),
+                                "formula": "x² ≈ x − Σ_{s=1..m} g_s(x)/4ˢ, g_s the s-fold tent map"}
     return net
 
 
@@ -675,18 +887,33 @@ def format_report(rows: Sequence[ProductRow]) -> str:
 
 
 # -- linear networks ---------------------------------------------------------------------------
-def linear_collapse(sizes: Sequence[int] = (3, 4, 4, 2), seed: int | None = 0) -> tuple[Network, np.ndarray, np.ndarray]:
-    """A deep all-identity network and the one affine map it is: (net, M, c), f(x) = M x + c.
+def linear_collapse(sizes: Sequence[int] = (3, 4, 4, 2), seed: int | None = 0, *,
+                    bias: bool = True) -> tuple[Network, np.ndarray, np.ndarray]:
+    """A deep all-identity network and the map it is: (net, M, c), f(x) = M x + c.
 
     ``M = W_L ⋯ W_2`` is the product of the layer matrices (the seed, II.III): depth adds
-    nothing without a non-linear function. ``M`` has shape (n_out, n_in).
+    nothing without a non-linear function. ``M`` has shape (n_out, n_in). With bias neurons
+    (``bias=True``, one per non-output layer as in the seed's networks) the map is *affine*,
+    c = Σ_k W_L⋯W_(k+1)·b_k; without them (``bias=False``, the seed's case of linear maps
+    A_k) c = 0 and the network is the single matrix M the seed names.
 
-    >>> net, M, c = linear_collapse()
-    >>> M.shape
-    (2, 3)
+    >>> net, M, c = linear_collapse(bias=False)
+    >>> M.shape, bool((c == 0).all())
+    ((2, 3), True)
     """
-    net = mlp(sizes, hidden="identity", output="identity", seed=seed)
+    if bias:
+        net = mlp(sizes, hidden="identity", output="identity", seed=seed)
+    else:
+        g = Graph()
+        prev = [g.input() for _ in range(int(sizes[0]))]
+        for k, n in enumerate(sizes[1:], start=1):
+            units = [g.output("identity") if k == len(sizes) - 1 else g.neuron("identity") for _ in range(int(n))]
+            for j in units:
+                for i in prev:
+                    g.connect(i, j)
+            prev = units
+        net = g.build(seed=seed)
     M, c = net.collapse()
-    net.info["construction"] = {"kind": "linear_collapse", "sizes": [int(s) for s in sizes],
-                                "formula": "f(x) = W_L⋯W_2 x + c"}
+    net.info["construction"] = {"kind": "linear_collapse", "sizes": [int(s) for s in sizes], "bias": bool(bias),
+                                "formula": "f(x) = W_L⋯W_2 x + c" if bias else "f(x) = A_L⋯A_2 x"}
     return net, M, c

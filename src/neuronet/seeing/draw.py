@@ -25,10 +25,10 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
-from matplotlib.collections import LineCollection
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import ListedColormap, Normalize, TwoSlopeNorm, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, PathPatch
@@ -54,12 +54,14 @@ POINT_COLORS = ["#ffffff", "#222222", "#ffd92f", "#66c2a5", "#e78ac3", "#a6d854"
                 "#e5c494", "#b3b3b3"]   # data points over red/blue pictures: class 0 white, class 1 black …
 FORMATS = (".png", ".svg", ".pdf")
 LEGEND_STEP = 1.05     # layout units between legend entries
+LABEL_WIDTH = 18       # characters of an input's or output's name drawn beside it
+LABEL_CHAR = 0.075     # layout units one character of such a name takes (7.5 pt at the default scale)
 
 
 # -- the network -------------------------------------------------------------------------
 def draw(net: Network, path: str | os.PathLike | None = None, ax=None, weights: str = "auto", *,
          max_per_level: int = 10, title: str | None = None, legend: bool = True, scale: float = 0.75,
-         dpi: int = 150) -> Figure:
+         dpi: int = 150, names: Mapping[int, str] | None = None) -> Figure:
     """Draw a network as a graph: neurons in columns, weighted edges between them.
 
     Parameters
@@ -81,6 +83,10 @@ def draw(net: Network, path: str | os.PathLike | None = None, ax=None, weights: 
     scale : float, default 0.75
         Inches per unit of the layout (neighbouring neurons are 1 unit apart).
     dpi : int, default 150
+    names : dict of neuron id -> str, optional
+        Labels written beside input neurons (on their left) and output neurons (on their
+        right), such as column and class names; longer than 18 characters they are
+        shortened in the middle ("neighbo…=Downtown").
 
     Returns
     -------
@@ -97,6 +103,9 @@ def draw(net: Network, path: str | os.PathLike | None = None, ax=None, weights: 
 
     x0, x1 = lay.xlim
     y0, y1 = lay.ylim
+    side = _side_labels(lay, names or {})
+    x0 -= _label_room(side, left=True)
+    x1 += _label_room(side, left=False)
     legend_rows = _legend_rows(lay, weights, x1 - x0) if legend else []
     y0 -= 0.55 * len(legend_rows) + (0.4 if lay.hidden_edges else 0.0)
     if title:
@@ -114,6 +123,10 @@ def draw(net: Network, path: str | os.PathLike | None = None, ax=None, weights: 
         ax.text(n.x, n.y, n.symbol, ha="center", va="center", fontsize=size, zorder=5)
         ax.text(n.x, n.y + lay.radius + 0.04, n.caption, ha="center", va="bottom", fontsize=7,
                 color="#555555", zorder=5)
+    for j, (text, left) in side.items():
+        n = lay.nodes[j]
+        ax.text(n.x + (-1 if left else 1) * (lay.radius + 0.08), n.y, text, ha="right" if left else "left",
+                va="center", fontsize=7.5, color="#1f2328", zorder=5)
     for g in lay.gaps:
         ax.text(g.x, g.y, "⋮", ha="center", va="center", fontsize=14, color="#555555", zorder=5)
         ax.text(g.x + 0.22, g.y, f"{len(g.ids)} more", ha="left", va="center", fontsize=6.5,
@@ -127,6 +140,31 @@ def draw(net: Network, path: str | os.PathLike | None = None, ax=None, weights: 
                 ha="center", va="center", fontsize=6.5, color="#555555")
     _maybe_save(fig, path, dpi)
     return fig
+
+
+def abbreviate(text: str, width: int = LABEL_WIDTH) -> str:
+    """``text`` in at most ``width`` characters, shortened in the middle so both ends stay readable."""
+    text = str(text)
+    if len(text) <= width:
+        return text
+    head = (width - 1) // 2
+    return text[:head] + "…" + text[len(text) - (width - 1 - head):]
+
+
+def _side_labels(lay: Layout, names: Mapping[int, str]) -> dict[int, tuple[str, bool]]:
+    """Drawn input and output neurons that have a name: id -> (abbreviated text, on the left?)."""
+    out = {}
+    for j, name in names.items():
+        n = lay.nodes.get(j)
+        if n is not None and n.kind in ("input", "output") and str(name):
+            out[j] = (abbreviate(name), n.kind == "input")
+    return out
+
+
+def _label_room(side: dict[int, tuple[str, bool]], left: bool) -> float:
+    """Layout units to add on one side for the longest name drawn there."""
+    longest = max((len(t) for t, on_left in side.values() if on_left == left), default=0)
+    return longest * LABEL_CHAR + 0.3 if longest else 0.0
 
 
 def _draw_edges(ax, lay: Layout, mode: str) -> None:
@@ -156,6 +194,11 @@ def _draw_edges(ax, lay: Layout, mode: str) -> None:
             curve = MplPath(e.points, [MplPath.MOVETO, MplPath.CURVE3, MplPath.CURVE3])
             ax.add_patch(PathPatch(curve, facecolor="none", edgecolor=_rgba(colors[k], alphas[k]),
                                    lw=widths[k], zorder=2, capstyle="round"))
+    heads = [k for k, e in enumerate(lay.edges) if e.head]      # arrowheads: the edges' direction, i → j
+    if heads:
+        ax.add_collection(PolyCollection([lay.edges[k].head for k in heads], closed=True, zorder=2,
+                                         facecolors=[_rgba(colors[k], min(1.0, alphas[k] + 0.15)) for k in heads],
+                                         edgecolors="none"))
     if mode == "labels":
         for k, e in enumerate(lay.edges):
             ax.text(*e.label_xy, _fmt(e.weight), ha="center", va="center", fontsize=7, color=colors[k], zorder=3,

@@ -108,6 +108,8 @@ class Explanation:
     step_size: float = 0.1
     new_weights: dict = field(default_factory=dict)
     new_loss: float | None = None
+    step_note: str | None = None   # where η came from, for one of several consecutive steps
+    units: dict | None = None      # ŷ and y in the target's units (a model trained by the CLI)
 
     # -- structured ---------------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -136,7 +138,10 @@ class Explanation:
             "yhat": self.yhat,
             "outputs": self.outputs,
             "step_size": self.step_size,
+            "units": self.units,
         }
+        if self.step_note:
+            out["step_note"] = self.step_note
         if self.y is None:
             out["loss"] = None
             out["backward"] = None
@@ -206,39 +211,52 @@ class Explanation:
 
 
 # -- building it --------------------------------------------------------------------------------
-def explain(net: Network | None = None, x=None, y=None, loss: str = "squared", step_size: float = 0.1) -> Explanation:
-    """Explain one forward and one backward pass of ``net`` on the example (x, y), with numbers.
+def explain(net: Network | None = None, x=None, y=None, loss: str | None = None, step_size: float = 0.1, *,
+            steps: int = 1, schedule="auto"):
+    """Explain forward and backward passes of ``net`` on examples, with numbers.
 
     Parameters
     ----------
     net : Network, optional
         None: the seed's running example (:func:`neuronet.examples.running_example`), and
-        with x None also its documented example x = 0.5, y = 1.
-    x : array (n_in,)
-        One example.
+        with x None also its documented example x = 0.5, y = 1 (with ``steps`` > 1, the
+        training points of :func:`neuronet.examples.running_example_data`).
+    x : array (n_in,), or (K, n_in) for K examples
+        One example, or the examples that ``steps`` walks through in order.
     y : array (n_out,), a number for one output, or a class index for ``cross_entropy``, optional
-        The target. Without it only the forward pass is explained.
-    loss : str, default "squared"
-        The seed's (y − ŷ)², or any loss of :mod:`neuronet.losses`.
+        The target (one per example). Without it only the forward pass is explained.
+    loss : str, optional
+        The loss the network was trained with (``net.info``), else the seed's (y − ŷ)²;
+        or any loss of :mod:`neuronet.losses`.
     step_size : float, default 0.1
-        η of the SGD update shown at the end, w_i,j ← w_i,j − η·∂L/∂w_i,j.
+        η₀ of the SGD update shown at the end, w_i,j ← w_i,j − η·∂L/∂w_i,j.
+    steps : int, default 1
+        k > 1: k consecutive per-example SGD updates (the seed's "do all of this again for
+        the next training point"), each on the network the update before left, on examples
+        1, 2, … (starting over after the last), each with its own step size η_t = η₀·factor(t)
+        from ``schedule``, measured in epochs over the K examples, as ``train()`` does.
+    schedule : str or dict, default "auto"
+        The step-size schedule of :mod:`neuronet.schedules` ("auto": plain SGD's decreasing one).
 
     Returns
     -------
-    Explanation
+    Explanation, or Steps when steps > 1
         ``.text()`` for a terminal, ``.to_dict()`` for JSON.
 
     Raises
     ------
     DataError
-        When x or y do not fit the network, or step_size is not a positive number.
+        When x or y do not fit the network, or step_size or steps are not positive numbers.
     """
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise DataError(f"explain(): steps must be a positive integer (updates to show); received steps={steps!r}.")
     if net is None:
-        from ..model.examples import running_example, running_example_input  # noqa: PLC0415
+        from ..model.examples import running_example, running_example_data, running_example_input  # noqa: PLC0415
 
         net = running_example()
         if x is None:
-            x, y = running_example_input() if y is None else (running_example_input()[0], y)
+            X, Y = running_example_data() if steps > 1 else running_example_input()
+            x, y = (X, Y if y is None else np.full(len(X), y)) if steps > 1 else (X, Y if y is None else y)
     if not isinstance(net, Network):
         raise DataError(f"explain() needs a neuronet Network (or None for the seed's running example); "
                         f"received {type(net).__name__}.")
@@ -249,8 +267,56 @@ def explain(net: Network | None = None, x=None, y=None, loss: str = "squared", s
             or not math.isfinite(float(step_size)) or step_size <= 0:
         raise DataError(f"explain(): step_size must be a positive number (η, such as 0.1); "
                         f"received step_size={step_size!r}.")
-    lo = losses_mod.get(loss)
+    lo = losses_mod.get(_model_loss(net) if loss is None else loss)
+    if steps == 1 and np.ndim(x) < 2:
+        return _explain_one(net, x, y, lo, float(step_size))[0]
+    return _steps(net, x, y, lo, float(step_size), int(steps), schedule)
 
+
+def _model_loss(net: Network) -> str:
+    """The loss ``net`` was trained with, as ``train()`` or ``neuronet train`` recorded it; else squared."""
+    info = net.info if isinstance(getattr(net, "info", None), dict) else {}
+    for record in (info.get("training"), info.get("preprocessing")):
+        name = record.get("loss") if isinstance(record, dict) else None
+        if isinstance(name, str):
+            try:
+                return losses_mod.get(name).name
+            except DataError:       # a name this version does not know: fall back to the seed's loss
+                pass
+    return "squared"
+
+
+def _steps(net: Network, x, y, lo, eta0: float, k: int, schedule) -> "Steps":
+    """k consecutive per-example SGD updates, each explained; see :func:`explain`."""
+    from ..model import optimizers, schedules  # noqa: PLC0415
+
+    X = np.asarray(x, dtype=np.float64)
+    X = X.reshape(1, -1) if X.ndim < 2 else X                                # (K, n_in)
+    if y is None:
+        raise DataError("explain(steps=…) shows SGD updates, which need targets; give y (one per example).")
+    Y = np.asarray(y, dtype=np.float64)
+    if Y.ndim == 0 or (X.shape[0] == 1 and Y.ndim == 1 and len(net.outputs) == Y.shape[0]):
+        Y = Y.reshape(1, -1)
+    if Y.shape[0] != X.shape[0]:
+        raise DataError(f"explain(): x holds {X.shape[0]} example{'s' if X.shape[0] != 1 else ''} but y holds "
+                        f"{Y.shape[0]} target{'s' if Y.shape[0] != 1 else ''}; give one target per example.")
+    K = X.shape[0]
+    sched = schedules.get(schedule, optimizer=optimizers.get("sgd"), stochastic=K > 1)   # as train() picks it
+    epochs = math.ceil(k / K)
+    factors = sched.factors(0, k, K, epochs)                                 # (k,): η_t = η₀·factor_t
+    out = []
+    for t in range(k):
+        eta = eta0 * float(factors[t])
+        e, net = _explain_one(net, X[t % K], Y[t % K], lo, eta)
+        e.step_note = (f"update {t + 1} of {k}, on example {t % K + 1} of {K}; η_{t + 1} = η₀·factor = "
+                       f"{eta0:g}·{float(factors[t]):.6g} by the schedule {sched.describe()} "
+                       f"(epochs elapsed e = {t}/{K})")
+        out.append(e)
+    return Steps(out, sched.describe(), eta0, K, net)
+
+
+def _explain_one(net: Network, x, y, lo, eta: float) -> tuple[Explanation, Network]:
+    """One example forward and backward, and the network after one SGD step on it."""
     tr = net.trace(x)                                                   # z_j, o_j of every neuron
     weights = net.weights
     incoming: dict[int, list] = {nu.id: [] for nu in net.neurons}
@@ -269,9 +335,10 @@ def explain(net: Network | None = None, x=None, y=None, loss: str = "squared", s
         net_summary=summary, x=[float(v) for v in tr.x], y=None, neurons=neurons, levels=levels,
         level_labels=_level_labels(net, levels, n_kind), incoming=incoming, outgoing=outgoing,
         z={j: float(v) for j, v in tr.z.items()}, o={j: float(v) for j, v in tr.o.items()},
-        yhat=[float(v) for v in tr.y], outputs=net.outputs, weights=weights, step_size=float(step_size))
+        yhat=[float(v) for v in tr.y], outputs=net.outputs, weights=weights, step_size=eta)
     if y is None:
-        return e
+        e.units = _target_units(net, e)
+        return e, net
 
     x1 = tr.x                                                           # (n_in,), as trace() read it
     g = net.gradient(x1, y, loss=lo.name)                               # δ_j and ∂L/∂w_ij, from backprop
@@ -293,11 +360,88 @@ def explain(net: Network | None = None, x=None, y=None, loss: str = "squared", s
             e.fprime[nu.id] = float(act.df(zj, oj)[0])
     e.deltas = {j: float(d) for j, d in g.deltas.items()}
     e.gradients = dict(g.weights)
-    eta = float(step_size)
     e.new_weights = {ij: weights[ij] - eta * gij for ij, gij in g.weights.items()}
     after = net._with_theta(net.theta - eta * g.flat)      # the same update on the engine's layout (P,)
     e.new_loss = float(after.gradient(x1, y, loss=lo.name).loss)
-    return e
+    e.units = _target_units(net, e)
+    return e, after
+
+
+def _target_units(net: Network, e: Explanation) -> dict | None:
+    """ŷ and y in the target's own units, for a network that carries ``neuronet train``'s preprocessing record.
+
+    Read through io's own reader, and tolerantly: a network without a record (built by hand),
+    or with one this version cannot read, is explained in the network's numbers alone.
+    """
+    info = net.info if isinstance(getattr(net, "info", None), dict) else {}
+    if "preprocessing" not in info:
+        return None
+    from ..io import tabular  # noqa: PLC0415
+
+    try:
+        prep = tabular.Preprocessing.of(net)
+        if prep.task == tabular.REGRESSION:
+            (value,), _ = prep.decode(np.array([e.yhat]))
+            out = {"target": prep.target, "task": "regression", "yhat": float(value), "y": None}
+            if e.targets is not None:
+                (truth,), _ = prep.decode(np.array([e.targets]))
+                out["y"] = float(truth)
+            return out
+        labels, proba = prep.decode(np.array([e.yhat]))
+        out = {"target": prep.target, "task": "classification", "yhat": labels[0], "y": None,
+               "probability": None if proba is None else float(proba[0].max())}
+        if e.targets is not None:
+            out["y"] = prep.classes[int(np.argmax(e.targets))]
+        return out
+    except Exception:  # noqa: BLE001 (the record's format is io's business; without it, no units)
+        return None
+
+
+@dataclass
+class Steps:
+    """Several consecutive per-example SGD updates, each an :class:`Explanation` (see :func:`explain`).
+
+    Attributes
+    ----------
+    explanations : list of Explanation   one per update, in order
+    schedule : str                       the step-size schedule, as ``schedules`` describes it
+    step_size : float                    η₀
+    n_examples : int                     K, the examples the updates cycle through (one epoch)
+    network : Network                    the network after the last update
+    """
+
+    explanations: list
+    schedule: str
+    step_size: float
+    n_examples: int
+    network: Network
+
+    def __len__(self) -> int:
+        return len(self.explanations)
+
+    def __getitem__(self, k: int) -> Explanation:
+        return self.explanations[k]
+
+    def to_dict(self) -> dict:
+        return {"steps": [e.to_dict() for e in self.explanations], "schedule": self.schedule,
+                "step_size": self.step_size, "examples": self.n_examples,
+                "step_sizes": [e.step_size for e in self.explanations]}
+
+    def text(self, width: int = 80, digits: int = 4, max_neurons: int | None = MAX_NEURONS) -> str:
+        """Each update's explanation in turn, under a header naming its example and its η."""
+        k = len(self.explanations)
+        head = textwrap.wrap(f"{k} consecutive SGD updates, one example at a time (the seed: \u201cdo all of "
+                             f"this again for the next training point\u201d); step sizes "
+                             + ", ".join(f"η_{t + 1} = {e.step_size:.4g}" for t, e in enumerate(self.explanations))
+                             + f" from η₀ = {self.step_size:g} and the schedule {self.schedule}.", width)
+        parts = ["\n".join(head) + "\n"]
+        for t, e in enumerate(self.explanations):
+            title = f"Update {t + 1} of {k}"
+            parts.append(f"{title}\n{'=' * len(title)}\n" + e.text(width, digits, max_neurons))
+        return "\n".join(parts)
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 def _level_labels(net: Network, levels: list, kind: dict) -> list:
@@ -425,6 +569,8 @@ class _Writer:
         L += self.wrap(f"x = {self.vector(e.x)}" + ys, 2)
         if e.y is not None:
             L += self.wrap(f"loss: {e.loss_name}, {e.loss_formula}   step size η = {num(e.step_size)}", 2)
+        if e.step_note:
+            L += self.wrap(e.step_note, 2)
         L += self.wrap(f"numbers rounded to {self.digits} decimals (to_dict() keeps them exact)", 2)
         if self.compact:
             L += self.wrap(f"This network has {s['neurons']} neurons: each level shows its first "
@@ -433,6 +579,7 @@ class _Writer:
                            "to_dict() holds every number.", 2)
         L += [""] + self.forward()
         if e.y is None:
+            L += ([""] + self.units() if e.units else [])
             L += ["", "No target y given: the loss and backpropagation need one."]
             return L
         L += [""] + self.loss()
@@ -474,13 +621,15 @@ class _Writer:
         L = ["Loss on this example"]
         L += self.wrap("ŷ = (" + ", ".join(f"o_{j}" for j in outs) + (", …" if more else "") + ") = ("
                        + ", ".join(num(e.yhat[k]) for k in range(len(outs))) + (", …" if more else "") + ")", 2)
+        L += self.units()
         m = len(e.outputs)
         sub = (lambda k: "") if m == 1 else (lambda k: f"_{k + 1}")
         if e.loss_name in ("squared", "absolute"):
             shape = "({a} − {b})²" if e.loss_name == "squared" else "|{a} − {b}|"
             ks, kmore = self.few(list(range(m)), FEW_TERMS)
             sym = [("+ " if n else "") + shape.format(a=f"y{sub(k)}", b=f"ŷ{sub(k)}") for n, k in enumerate(ks)]
-            val = [("+ " if n else "") + shape.format(a=num(e.targets[k]), b=num(e.yhat[k])) for n, k in enumerate(ks)]
+            val = [("+ " if n else "") + shape.format(a=num(e.targets[k]), b=self.par(e.yhat[k]))
+                   for n, k in enumerate(ks)]
             if kmore:
                 sym.append(f"+ … ({kmore} more)")
                 val.append(f"+ … ({kmore} more)")
@@ -490,6 +639,19 @@ class _Writer:
                            + (", …" if m > FEW_TERMS else "") + ")", 2)
             L.append(f"  L = {num(e.loss_value)}")
         return L
+
+    def units(self) -> list[str]:
+        """ŷ and y in the target's own units (a model trained by ``neuronet train``), else nothing."""
+        u = self.e.units
+        if not u:
+            return []
+        if u["task"] == "regression":
+            y = "" if u["y"] is None else f", y = {self.num(u['y'])}"
+            return self.wrap(f"in the units of {u['target']!r}: ŷ = {self.num(u['yhat'])}{y} (the network "
+                             "works on the standardized target, (value − mean) / std)", 2)
+        p = "" if u.get("probability") is None else f" (probability {self.num(u['probability'])})"
+        y = "" if u["y"] is None else f", y = class {u['y']!r}"
+        return self.wrap(f"as a class of {u['target']!r}: ŷ predicts {u['yhat']!r}{p}{y}", 2)
 
     def backward(self) -> list[str]:
         e, num = self.e, self.num
@@ -552,9 +714,10 @@ class _Writer:
         value = [num(e.dL_dyhat[k])]
         if form is None:                      # a loss without a formula here: the value alone
             return [value]
-        yk, tk = num(e.yhat[k]), num(e.targets[k])
-        nums = {"squared": f"2·({yk} − {tk})", "absolute": f"sign({yk} − {tk})", "huber": f"clip({yk} − {tk}, −1, 1)",
-                "cross_entropy": f"{num(e.softmax[k])} − {tk}" if e.softmax else "",
+        yk, tk = num(e.yhat[k]), self.par(e.targets[k])     # the subtracted factor in parentheses if negative
+        nums = {"squared": f"2·({yk} − {tk})", "absolute": f"sign({yk} − {tk})",
+                "huber": f"clip({yk} − {tk}, −1, 1)",
+                "cross_entropy": f"{self.par(e.softmax[k])} − {tk}" if e.softmax else "",
                 "binary_cross_entropy": f"logistic({yk}) − {tk}"}[e.loss_name]
         return [[form.replace("_{k}", s)], [nums], value]
 

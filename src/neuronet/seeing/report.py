@@ -34,6 +34,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from ..model import metrics as metric_fns
 from ..model.files import write_atomic
 from ..errors import DataError
 from ..model.network import Network
@@ -93,7 +94,8 @@ footer { margin-top: 40px; color: var(--muted); font-size: 12.5px; border-top: 1
 def write_report(path: str | os.PathLike, result: Any, X=None, y=None, *, feature_names: Sequence[str] | None = None,
                  task: str | None = None, class_names: Sequence[str] | None = None,
                  metrics: Mapping[str, Any] | None = None, title: str | None = None,
-                 data_summary: str | Mapping[str, Any] | None = None) -> Path:
+                 data_summary: str | Mapping[str, Any] | None = None, columns: Mapping[str, Any] | None = None,
+                 splits: Mapping[str, tuple[Any, Any]] | None = None, target_name: str | None = None) -> Path:
     """Write a training run to one self-contained HTML file (atomically) and return its path.
 
     Parameters
@@ -118,6 +120,16 @@ def write_report(path: str | os.PathLike, result: Any, X=None, y=None, *, featur
     title : str, optional
     data_summary : str or dict, optional
         A description of the data (a sentence, or name -> value pairs).
+    columns : dict of column name -> cells, optional
+        The table's input columns in their own units (numbers, NaN or None where missing; or
+        text): their statistics replace those of X, which are after preprocessing.
+    splits : dict of name -> (true, predicted), optional
+        True and predicted targets in the target's own units (class names, or numbers) for
+        each part of the data ("training", "validation"): the metrics, the confusion matrix
+        (classification) or predicted against actual (regression) come from them. Without
+        it they come from X and y.
+    target_name : str, optional
+        The target column's name, for axes and the output neuron of a regression.
 
     Returns
     -------
@@ -160,15 +172,19 @@ def write_report(path: str | os.PathLike, result: Any, X=None, y=None, *, featur
     config = dict(getattr(result, "config", {}) or {})
     if task is None:
         task = _infer_task(config.get("loss"), ya, class_names)
-    if metrics is None and ya is not None:
-        metrics = compute_metrics(net, Xa, ya, task, config.get("loss"))
+    if splits is None and ya is not None:
+        splits = {"data": _true_and_predicted(net, Xa, ya, task, config.get("loss"), class_names)}
+    splits = _check_splits(splits, task)
+    evals = _evaluate(splits, task, class_names)
+    if metrics is None and evals:
+        metrics = _flat(evals)
 
     page = _Page(title or "neuronet training report")
     page.header(result, net, config, metrics)
-    page.data(Xa, ya, feature_names, task, class_names, data_summary)
-    page.network(net)
+    page.data(Xa, ya, feature_names, task, class_names, data_summary, columns, splits, target_name)
+    page.network(net, _neuron_names(net, feature_names, class_names, target_name))
     page.training(result, config)
-    page.metrics(metrics)
+    page.metrics(metrics, evals, splits, task, target_name)
     if Xa is not None and Xa.shape[1] == 2 and len(net.inputs) == 2:
         page.plane(net, Xa, ya, task)
     write_atomic(path, page.html().encode("utf-8"))
@@ -193,22 +209,98 @@ def predict_classes(net: Network, X: np.ndarray, loss: str | None = None) -> np.
     return (out[:, 0] >= threshold).astype(np.int64)
 
 
-def compute_metrics(net: Network, X: np.ndarray, y: np.ndarray, task: str, loss: str | None = None) -> dict:
-    """Accuracy (classification) or mean squared error, mean absolute error and R² (regression) on (X, y)."""
+def _class_indices(y: np.ndarray) -> np.ndarray:
+    return y.argmax(axis=1) if y.ndim == 2 and y.shape[1] > 1 else np.rint(y.reshape(-1)).astype(np.int64)
+
+
+def _true_and_predicted(net: Network, X: np.ndarray, y: np.ndarray, task: str, loss: str | None,
+                        class_names: Sequence[str] | None) -> tuple[Any, Any]:
+    """(true, predicted) on (X, y): class names (or indices as text), or numbers (B,) / (B, n_out)."""
     if task == CLASSIFICATION:
-        yc = y.argmax(axis=1) if y.ndim == 2 and y.shape[1] > 1 else np.rint(y.reshape(-1)).astype(np.int64)
-        pred = predict_classes(net, X, loss)
-        return {"accuracy": float(np.mean(pred == yc)), "examples": int(len(yc)),
-                "correct": int(np.sum(pred == yc))}
+        name = (lambda c: str(class_names[c]) if class_names is not None and 0 <= c < len(class_names) else str(c))
+        return [name(int(c)) for c in _class_indices(y)], [name(int(c)) for c in predict_classes(net, X, loss)]
     out = net.forward(X)                                               # (B, n_out)
     Y = y.reshape(len(y), -1).astype(np.float64)
     if Y.shape[1] != out.shape[1]:
         raise DataError(f"y has {Y.shape[1]} columns per row but the network has {out.shape[1]} outputs.")
-    err = out - Y
-    ss_tot = float(np.sum((Y - Y.mean(axis=0)) ** 2))
-    r2 = 1.0 - float(np.sum(err ** 2)) / ss_tot if ss_tot > 0 else float("nan")
-    return {"mean squared error": float(np.mean(err ** 2)), "mean absolute error": float(np.mean(np.abs(err))),
-            "R²": r2, "examples": int(len(Y))}
+    return (Y[:, 0], out[:, 0]) if Y.shape[1] == 1 else (Y, out)
+
+
+def compute_metrics(net: Network, X: np.ndarray, y: np.ndarray, task: str, loss: str | None = None,
+                    class_names: Sequence[str] | None = None) -> dict:
+    """The metrics of :mod:`neuronet.model.metrics` on (X, y): accuracy, balanced accuracy, per class and the
+    confusion matrix (classification), or RMSE, MAE and R² (regression; R² averaged over several outputs)."""
+    true, pred = _true_and_predicted(net, X, np.asarray(y), task, loss, class_names)
+    return _evaluate({"data": (true, pred)}, task, class_names)["data"]
+
+
+def _check_splits(splits, task: str) -> dict | None:
+    if splits is None:
+        return None
+    out = {}
+    for name, pair in splits.items():
+        try:
+            true, pred = pair
+        except (TypeError, ValueError):
+            raise DataError(f"splits[{name!r}] must be a pair (true, predicted).") from None
+        if len(true) != len(pred):
+            raise DataError(f"splits[{name!r}] has {len(true)} true and {len(pred)} predicted values; they must "
+                            "match.")
+        if task == REGRESSION:
+            true, pred = np.asarray(true, dtype=np.float64), np.asarray(pred, dtype=np.float64)
+        else:
+            true, pred = [str(v) for v in true], [str(v) for v in pred]
+        out[str(name)] = (true, pred)
+    return out
+
+
+def _evaluate(splits: dict | None, task: str, class_names) -> dict:
+    """Split name -> the metrics of model.metrics (the one module for every front end)."""
+    if not splits:
+        return {}
+    out = {}
+    for name, (true, pred) in splits.items():
+        if not len(true):
+            continue
+        if task == CLASSIFICATION:
+            classes = [str(c) for c in class_names] if class_names is not None else \
+                sorted(set(true) | set(pred), key=metric_fns._label_key)
+            out[name] = metric_fns.classification(true, pred, classes)
+        elif np.ndim(true) == 2:                                      # several outputs: R² averaged over them
+            cols = [metric_fns.regression(true[:, k], pred[:, k]) for k in range(true.shape[1])]
+            r2 = [c["r2"] for c in cols if c["r2"] is not None]
+            out[name] = {**metric_fns.regression(true.ravel(), pred.ravel()), "rows": int(len(true)),
+                         "r2": float(np.mean(r2)) if r2 else None}
+        else:
+            out[name] = metric_fns.regression(true, pred)
+    return out
+
+
+def _flat(evals: dict) -> dict:
+    """'validation accuracy' -> 0.97 … for the header card and the metrics table."""
+    flat = {}
+    for split, m in evals.items():
+        prefix = "" if split == "data" else f"{split} "
+        keys = (("accuracy", "accuracy"), ("balanced accuracy", "balanced_accuracy")) if "accuracy" in m else \
+            (("RMSE", "rmse"), ("MAE", "mae"), ("R²", "r2"))
+        for label, key in keys:
+            flat[prefix + label] = m[key] if m[key] is not None else "–"
+    return flat
+
+
+def _neuron_names(net: Network, feature_names, class_names, target_name) -> dict[int, str]:
+    """Input and output neuron id -> the column or class it stands for (for the drawing)."""
+    names = {}
+    if feature_names is not None and len(feature_names) == len(net.inputs):
+        names.update(zip(net.inputs, map(str, feature_names)))
+    outs = list(net.outputs)
+    if class_names is not None and len(class_names) == len(outs):
+        names.update(zip(outs, map(str, class_names)))
+    elif class_names is not None and len(class_names) == 2 and len(outs) == 1:
+        names[outs[0]] = f"{class_names[1]} (vs {class_names[0]})"
+    elif target_name is not None and len(outs) == 1:
+        names[outs[0]] = str(target_name)
+    return names
 
 
 # -- the page ---------------------------------------------------------------------------------------
@@ -217,24 +309,9 @@ def _e(v: Any) -> str:
 
 
 def _num(v: Any, digits: int = 4) -> str:
-    """A number for a table: ints with thousands separators, floats to ``digits`` significant digits."""
-    if isinstance(v, (bool, np.bool_)):
-        return "yes" if v else "no"
-    if isinstance(v, (int, np.integer)):
-        return f"{int(v):,}"
-    if isinstance(v, (float, np.floating)):
-        v = float(v)
-        if math.isnan(v):
-            return "–"
-        if math.isinf(v):
-            return "∞" if v > 0 else "−∞"
-        if v != 0 and abs(v) < 1e-3:
-            s = f"{v:.{digits - 1}e}"
-        elif abs(v) >= 10 ** digits:
-            s = f"{v:,.0f}"
-        else:
-            s = f"{v:.{digits}g}"
-        return s.replace("-", "−")
+    """A number for a table, as :func:`neuronet.model.metrics.number` writes it, with a true minus sign."""
+    if isinstance(v, (int, float, np.number, bool, np.bool_)) or v is None:
+        return metric_fns.number(v, digits).replace("-", "−")
     return str(v)
 
 
@@ -281,8 +358,11 @@ class _Page:
 
         R = int(np.shape(result.losses)[0])
         best = int(getattr(result, "best", int(np.argmin(result.losses))))
+        E = int(np.shape(result.history)[1])
+        run = getattr(result, "epochs_run", None)
+        ran = int(np.max(run)) if run is not None and len(run) else E
         cards = [("best loss", _num(float(result.losses[best]))), ("restarts", f"{R:,}"),
-                 ("epochs", _num(int(np.shape(result.history)[1]))), ("weights", f"{net.n_params:,}")]
+                 ("epochs", f"{ran:,} of {E:,}" if ran < E else f"{E:,}"), ("weights", f"{net.n_params:,}")]
         vl = getattr(result, "val_losses", None)
         if vl is not None:
             cards.insert(1, ("best validation loss", _num(float(vl[best]))))
@@ -299,49 +379,72 @@ class _Page:
         self.add('<div class="cards">' + "".join(f'<div class="card"><div class="k">{_e(k)}</div>'
                                                  f'<div class="v">{_e(v)}</div></div>' for k, v in cards) + "</div>")
 
-    def data(self, X, y, feature_names, task, class_names, data_summary) -> None:
+    def data(self, X, y, feature_names, task, class_names, data_summary, columns=None, splits=None,
+             target_name=None) -> None:
         self.add("<h2>Data</h2>")
         if isinstance(data_summary, str):
             self.add(f"<p>{_e(data_summary)}</p>")
         elif isinstance(data_summary, Mapping):
             self.add(self.kv([(str(k), v) for k, v in data_summary.items()]))
-        if X is None:
+        if X is None and columns is None and not splits:
             if data_summary is None:
                 self.add('<p class="note">No data was given to the report.</p>')
             return
-        B, n = X.shape
-        pairs = [("examples", B), ("features", n), ("task", task)]
-        if y is not None and task == CLASSIFICATION:
-            yc = y.argmax(axis=1) if y.ndim == 2 and y.shape[1] > 1 else np.rint(y.reshape(-1)).astype(np.int64)
-            classes, counts = np.unique(yc, return_counts=True)
-            pairs.append(("classes", len(classes)))
-        blocks = [self.kv(pairs)]
+        blocks = []
+        if X is not None:
+            pairs = [("examples", X.shape[0]), ("network inputs", X.shape[1]), ("task", task)]
+            blocks.append(self.kv(pairs))
+        if columns is not None:
+            blocks.append(self._columns(columns))
+        elif X is not None:
+            blocks.append(self._features(X, feature_names))
+        true = _all_true(splits)
+        if true is None and y is not None:
+            true = _class_indices(y) if task == CLASSIFICATION else y.reshape(len(y), -1).astype(np.float64)
+            if task == CLASSIFICATION and class_names is not None:
+                true = [str(class_names[c]) if 0 <= c < len(class_names) else str(c) for c in true]
+        if true is not None:
+            blocks.append(self._target(true, task, target_name))
+        self.add('<div class="row">' + "".join(blocks) + "</div>")
+
+    def _features(self, X, feature_names) -> str:
+        """Statistics of the network's inputs (after preprocessing), when the columns are not given."""
+        n = X.shape[1]
         names = list(feature_names) if feature_names is not None else [f"x{k + 1}" for k in range(n)]
         show = min(n, MAX_FEATURES)
         rows = [(names[k], float(X[:, k].min()), float(X[:, k].mean()), float(X[:, k].std()), float(X[:, k].max()))
                 for k in range(show)]
-        blocks.append("<div><h3>Features</h3>" + self.table(["feature", "min", "mean", "std", "max"], rows,
-                                                            [False, True, True, True, True], scroll=n > 12)
-                      + (f'<p class="note">… and {n - show} more features.</p>' if n > show else "") + "</div>")
-        if y is None:
-            self.add('<div class="row">' + "".join(blocks) + "</div>")
-            return
-        if task == CLASSIFICATION:
-            label = (lambda c: class_names[c] if class_names is not None and 0 <= c < len(class_names) else str(c))
-            rows = [(int(c), label(int(c)), int(m), m / B) for c, m in zip(classes, counts)]
-            blocks.append("<div><h3>Classes</h3>" + self.table(["class", "name", "examples", "share"],
-                                                               [(r[0], r[1], r[2], f"{r[3]:.1%}") for r in rows],
-                                                               [True, False, True, True], scroll=len(rows) > 12)
-                          + "</div>")
-        else:
-            Y = y.reshape(B, -1).astype(np.float64)
-            rows = [(f"y{k + 1}" if Y.shape[1] > 1 else "y", float(Y[:, k].min()), float(Y[:, k].mean()),
-                     float(Y[:, k].std()), float(Y[:, k].max())) for k in range(Y.shape[1])]
-            blocks.append("<div><h3>Target</h3>" + self.table(["target", "min", "mean", "std", "max"], rows,
-                                                              [False, True, True, True, True]) + "</div>")
-        self.add('<div class="row">' + "".join(blocks) + "</div>")
+        return ("<div><h3>Features (as the network receives them)</h3>"
+                + self.table(["feature", "min", "mean", "std", "max"], rows, [False, True, True, True, True],
+                             scroll=n > 12)
+                + (f'<p class="note">… and {n - show} more features.</p>' if n > show else "") + "</div>")
 
-    def network(self, net: Network) -> None:
+    def _columns(self, columns: Mapping[str, Any]) -> str:
+        """Statistics of each input column in its own units: numbers, or the commonest texts."""
+        rows = [column_summary(name, cells) for name, cells in list(columns.items())[:MAX_FEATURES]]
+        more = len(columns) - len(rows)
+        head = ["column", "kind", "missing", "min", "mean", "std", "max", "distinct / commonest"]
+        return ("<div><h3>Columns (in their own units)</h3>"
+                + self.table(head, rows, [False, False, True, True, True, True, True, False], scroll=len(rows) > 12)
+                + (f'<p class="note">… and {more} more columns.</p>' if more > 0 else "") + "</div>")
+
+    def _target(self, true, task: str, target_name) -> str:
+        name = str(target_name) if target_name else "target"
+        if task == CLASSIFICATION:
+            labels, counts = np.unique(np.asarray(true, dtype=object).astype(str), return_counts=True)
+            B = int(counts.sum())
+            rows = [(str(lab), int(m), f"{m / B:.1%}") for lab, m in zip(labels, counts)]
+            return (f"<div><h3>Classes of {_e(name)}</h3>"
+                    + self.table(["class", "examples", "share"], rows, [False, True, True], scroll=len(rows) > 12)
+                    + "</div>")
+        Y = np.asarray(true, dtype=np.float64).reshape(len(true), -1)
+        rows = [(f"{name} {k + 1}" if Y.shape[1] > 1 else name, float(Y[:, k].min()), float(Y[:, k].mean()),
+                 float(Y[:, k].std()), float(Y[:, k].max())) for k in range(Y.shape[1])]
+        return ("<div><h3>Target (in its own units)</h3>"
+                + self.table(["target", "min", "mean", "std", "max"], rows, [False, True, True, True, True])
+                + "</div>")
+
+    def network(self, net: Network, names: Mapping[int, str] | None = None) -> None:
         from . import draw  # noqa: PLC0415
 
         self.add("<h2>Network</h2>")
@@ -352,10 +455,11 @@ class _Page:
                                                       f"{kinds.count('output')}"),
                           ("bias neurons", kinds.count("bias")), ("edges (weights)", net.n_params),
                           ("functions", ", ".join(acts)), ("dtype", str(net.dtype))])
-        fig = draw.draw(net)
+        fig = draw.draw(net, names=names or None)
         self.add('<div class="row">' + facts
-                 + self.figure(fig, "The best restart's network: inputs green, bias neurons blue, outputs red; "
-                                    "each neuron's function inside it, weights on the edges (blue > 0, red < 0).",
+                 + self.figure(fig, "The best restart's network: inputs green (labelled with the columns they read), "
+                                    "bias neurons blue, outputs red (labelled with what they predict); each "
+                                    "neuron's function inside it, weights on the edges (blue > 0, red < 0).",
                                "drawing of the network", dpi=100, cls="net") + "</div>")
 
     def training(self, result, config: dict) -> None:
@@ -368,9 +472,8 @@ class _Page:
         pairs = [(k, config[c] if not isinstance(config[c], (dict, list)) else str(config[c]))
                  for k, c in keys if c in config and config[c] is not None and not (c == "momentum" and not config[c])]
         settings = self.kv(pairs) if pairs else ""
-        fig = draw.loss_curves(result)
-        self.add(self.figure(fig, "Loss per epoch of every restart (the best in red), and the spread of the "
-                                  "restarts' final losses.", "loss curves of every restart"))
+        fig, caption = loss_figure(result)
+        self.add(self.figure(fig, caption, "loss curves of every restart"))
         losses = np.asarray(result.losses, dtype=np.float64)
         R = len(losses)
         order = [int(k) for k in result.ranking()] if hasattr(result, "ranking") else \
@@ -395,7 +498,8 @@ class _Page:
                     if R > MAX_LEADERBOARD else ""))
         self.add(f'<div class="row"><div><h3>Settings</h3>{settings}</div><div>{board}</div></div>')
 
-    def metrics(self, metrics: Mapping[str, Any] | None) -> None:
+    def metrics(self, metrics: Mapping[str, Any] | None, evals: dict | None = None, splits: dict | None = None,
+                task: str | None = None, target_name: str | None = None) -> None:
         self.add("<h2>Metrics</h2>")
         if not metrics:
             self.add('<p class="note">No metrics: give X and y (or metrics=…) to the report.</p>')
@@ -405,9 +509,28 @@ class _Page:
             if _is_accuracy(k) and isinstance(v, (int, float)) and not isinstance(v, bool):
                 rows.append((k, f"{v:.2%}"))
             else:
-                rows.append((str(k), v if isinstance(v, str) else _num(v) if isinstance(v, (int, float, np.number))
-                             else str(v)))
-        self.add(self.table(["metric", "value"], rows, [False, True]))
+                rows.append((str(k), v if isinstance(v, str) else metric_fns.number(v)
+                             if isinstance(v, (int, float, np.number)) else str(v)))
+        blocks = ["<div>" + self.table(["metric", "value"], rows, [False, True]) + "</div>"]
+        if evals:
+            main = "validation" if "validation" in evals else next(iter(evals))
+            m = evals[main]
+            where = "" if main == "data" else f" ({main} rows)"
+            if task == CLASSIFICATION:
+                blocks.append(f"<div><h3>Per class{_e(where)}</h3>" + self.table(
+                    ["class", "precision", "recall", "F1", "rows"], metric_fns.per_class_rows(m),
+                    [False, True, True, True, True], scroll=len(m["labels"]) > 12) + "</div>")
+                self.add('<div class="row">' + "".join(blocks) + "</div>")
+                self.add(self.figure(confusion_figure(m), f"Confusion matrix{where}: rows are the true classes, "
+                                     "columns the predicted ones; the shade is the share of the row.",
+                                     "confusion matrix"))
+                return
+            self.add('<div class="row">' + "".join(blocks) + "</div>")
+            self.add(self.figure(predicted_vs_actual_figure(splits, target_name),
+                                 "Predicted against actual values, in the target's own units; on the diagonal "
+                                 "the prediction is exact.", "predicted against actual values"))
+            return
+        self.add('<div class="row">' + "".join(blocks) + "</div>")
 
     def plane(self, net: Network, X, y, task) -> None:
         from . import draw  # noqa: PLC0415
@@ -464,3 +587,124 @@ def _shape(net: Network) -> str:
     return f"{len(net.levels)} levels, not layered"
 
 
+
+
+def _all_true(splits: dict | None):
+    """Every split's true values together (the whole data), or None."""
+    if not splits:
+        return None
+    parts = [t for t, _ in splits.values()]
+    if isinstance(parts[0], np.ndarray):
+        return np.concatenate([np.asarray(p, dtype=np.float64).reshape(len(p), -1) for p in parts])
+    return [v for p in parts for v in p]
+
+
+def column_summary(name: str, cells) -> list:
+    """One row of the columns table: kind, missing cells, min/mean/std/max of numbers or the commonest texts."""
+    values = np.asarray(cells, dtype=object).reshape(-1) if not isinstance(cells, np.ndarray) else cells.reshape(-1)
+    if values.dtype.kind in "iuf":
+        x = values.astype(np.float64)
+        missing = ~np.isfinite(x)
+    else:
+        missing = np.array([v is None or v == "" or (isinstance(v, float) and math.isnan(v)) for v in values],
+                           dtype=bool)
+        try:
+            x = np.array([np.nan if m else float(v) for v, m in zip(values, missing)], dtype=np.float64)
+        except (TypeError, ValueError):
+            x = None
+    n_missing = int(missing.sum())
+    if x is not None and (~missing).any():
+        v = x[~missing]
+        return [str(name), "number", n_missing, float(v.min()), float(v.mean()), float(v.std()), float(v.max()),
+                f"{len(np.unique(v)):,} distinct"]
+    texts = [str(v) for v, m in zip(values, missing) if not m]
+    labels, counts = np.unique(np.array(texts, dtype=object).astype(str), return_counts=True) if texts else ([], [])
+    order = np.argsort(-np.asarray(counts), kind="stable")[:3]
+    common = ", ".join(f"{labels[k]} ({counts[k] / len(texts):.0%})" for k in order)
+    return [str(name), "text", n_missing, "", "", "", "", f"{len(labels):,} distinct; {common}"]
+
+
+def loss_figure(result) -> tuple[Any, str]:
+    """Training (and validation) loss per epoch of every restart, to the last epoch any restart ran."""
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    from . import draw  # noqa: PLC0415
+
+    H = np.asarray(result.history, dtype=np.float64)
+    run = getattr(result, "epochs_run", None)
+    E = max(int(np.max(run)), 1) if run is not None and len(run) else H.shape[1]
+    best = int(getattr(result, "best", int(np.argmin(result.losses))))
+    VH, VL = getattr(result, "val_history", None), getattr(result, "val_losses", None)
+    stopped = f" All restarts had stopped by epoch {E} of {H.shape[1]}." if E < H.shape[1] else ""
+    if VH is None or VL is None:
+        fig = draw.loss_curves(history=H[:, :E], losses=result.losses, best=best)
+        return fig, ("Training loss per epoch of every restart (the kept one in red), and the spread of the "
+                     "restarts' final losses." + stopped)
+    fig = Figure(figsize=(12.0, 3.4), dpi=120, layout="constrained")
+    ax_t, ax_v, ax_s = fig.subplots(1, 3, width_ratios=[2.0, 2.0, 1.0])
+    draw.loss_curves(history=H[:, :E], losses=result.losses, best=best, ax=ax_t, title="training loss per epoch")
+    draw.loss_curves(history=np.asarray(VH, dtype=np.float64)[:, :E], losses=VL, best=best, ax=(ax_v, ax_s),
+                     title="validation loss per epoch")
+    ax_s.set_xlabel("final validation loss")
+    return fig, ("Training and validation loss per epoch of every restart; the kept restart (red) is the one with "
+                 "the lowest validation loss, whatever its training loss. Right: the spread of the restarts' "
+                 "validation losses." + stopped)
+
+
+def confusion_figure(m: Mapping[str, Any]):
+    """The confusion matrix as a picture: counts in the cells, shaded by the share of the true class."""
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    from .draw import abbreviate  # noqa: PLC0415
+
+    cm = np.asarray(m["confusion"], dtype=np.float64)                          # (K, K)
+    K = len(cm)
+    share = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
+    side = min(1.2 + 0.55 * K, 11.0)
+    fig = Figure(figsize=(side + 1.6, side), dpi=110, layout="constrained")
+    ax = fig.subplots()
+    im = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
+    labels = [abbreviate(c, 14) for c in m["labels"]]
+    ax.set_xticks(range(K), labels, rotation=45 if K > 3 else 0, ha="right" if K > 3 else "center", fontsize=8)
+    ax.set_yticks(range(K), labels, fontsize=8)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    if K <= 20:
+        for i in range(K):
+            for j in range(K):
+                ax.text(j, i, f"{int(cm[i, j]):,}", ha="center", va="center", fontsize=8,
+                        color="white" if share[i, j] > 0.6 else "#1f2328")
+    fig.colorbar(im, ax=ax, label="share of the true class", shrink=0.8)
+    return fig
+
+
+def predicted_vs_actual_figure(splits: Mapping[str, tuple[Any, Any]], target_name: str | None = None):
+    """Predicted against actual values of each split, with the diagonal where they are equal."""
+    from matplotlib.figure import Figure  # noqa: PLC0415
+    from matplotlib.ticker import FuncFormatter  # noqa: PLC0415
+
+    fig = Figure(figsize=(5.2, 4.6), dpi=110, layout="constrained")
+    ax = fig.subplots()
+    colours = {"training": "#8c959f", "validation": "#0969da"}
+    lo, hi = np.inf, -np.inf
+    for name, (true, pred) in splits.items():
+        t, p = np.asarray(true, dtype=np.float64).ravel(), np.asarray(pred, dtype=np.float64).ravel()
+        if not len(t):
+            continue
+        ax.scatter(t, p, s=10 if len(t) < 2000 else 3, alpha=0.6, color=colours.get(name, "#0969da"),
+                   label=f"{name} ({len(t):,} rows)", linewidths=0)
+        finite = np.concatenate([t, p])
+        finite = finite[np.isfinite(finite)]
+        if finite.size:
+            lo, hi = min(lo, float(finite.min())), max(hi, float(finite.max()))
+    if np.isfinite(lo):
+        ax.plot([lo, hi], [lo, hi], color="#cf222e", lw=1.2, label="predicted = actual")
+    fmt = FuncFormatter(lambda v, _pos: metric_fns.number(v, 3))
+    ax.xaxis.set_major_formatter(fmt)
+    ax.yaxis.set_major_formatter(fmt)
+    name = str(target_name) if target_name else "target"
+    ax.set_xlabel(f"actual {name}")
+    ax.set_ylabel(f"predicted {name}")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    return fig

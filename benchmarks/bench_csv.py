@@ -1,0 +1,133 @@
+"""Big CSV files: neuronet's reader + preprocessing against pandas.read_csv on the same file.
+
+A 1,000,000-row file (20 numeric columns written with 6 significant digits, a text column of
+5 colours and one of 50 cities, 1 % empty cells) is generated in a temporary folder. Each
+contender runs in a fresh subprocess (so that peak memory is its own, ``ru_maxrss``):
+
+* pandas: ``pandas.read_csv(path)``;
+* neuronet: ``read_csv(path)``, ``Preprocessing.fit`` and ``transform`` to the float64 input matrix.
+
+Aims (issue 11, item 9): neuronet's time ≤ 2× pandas', and its peak memory ≤ 3× the size of
+the float64 matrix it produces. ``--digits 17`` writes every number as Python's repr (17
+significant digits: the slow path of the number parser).
+
+    python benchmarks/bench_csv.py [--rows 1000000] [--digits 6] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+
+import numpy as np
+
+from _common import machine
+
+CHILD = {
+    "pandas": """
+        import pandas as pd
+        t = time.perf_counter()
+        df = pd.read_csv(PATH)
+        seconds = time.perf_counter() - t
+        extra = {"shape": list(df.shape)}
+    """,
+    "neuronet": """
+        from neuronet.io.preprocess import Preprocessing
+        from neuronet.io.reading import read_csv
+        read_csv(WARM)                                     # numba's cached kernels are loaded, not timed
+        t = time.perf_counter()
+        table = read_csv(PATH)
+        prep = Preprocessing.fit(table, "y", "regression")
+        X = prep.transform(table)
+        seconds = time.perf_counter() - t
+        extra = {"shape": list(X.shape), "matrix_bytes": X.nbytes}
+    """,
+}
+
+
+def write_file(path: str, rows: int, digits: int, seed: int = 0) -> None:
+    """20 numeric columns, 2 text columns, the target y; about 1 % of the numeric cells empty."""
+    rng = np.random.default_rng(seed)
+    colours = np.array(["red", "green", "blue", "yellow", "black"])
+    cities = np.array([f"city_{k}" for k in range(50)])
+    with open(path, "w") as fh:
+        fh.write(",".join([f"x{k}" for k in range(20)] + ["colour", "city", "y"]) + "\n")
+        for start in range(0, rows, 100_000):
+            n = min(100_000, rows - start)
+            X = rng.normal(size=(n, 20)) * 100
+            y = X[:, 0] * 0.5 + rng.normal(size=n)
+            fmt = (lambda v: repr(float(v))) if digits >= 17 else (lambda v, d=digits: f"{v:.{d}g}")
+            text = np.vectorize(fmt, otypes=[object])(X)
+            text[rng.random((n, 20)) < 0.01] = ""
+            c1, c2 = colours[rng.integers(0, 5, n)], cities[rng.integers(0, 50, n)]
+            fh.write("".join(",".join(text[b]) + f",{c1[b]},{c2[b]},{fmt(y[b])}\n" for b in range(n)))
+
+
+def run(who: str, path: str, warm: str) -> dict:
+    code = textwrap.dedent("""
+        import json, resource, sys, time
+        PATH, WARM = sys.argv[1], sys.argv[2]
+    """) + textwrap.dedent(CHILD[who]) + textwrap.dedent("""
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        print(json.dumps({"seconds": seconds, "peak_bytes": peak, **extra}))
+    """)
+    out = subprocess.run([sys.executable, "-c", code, path, warm], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def baseline() -> int:
+    """Peak memory of a Python that has imported what the neuronet contender imports, before reading anything."""
+    code = ("import resource; from neuronet.io.preprocess import Preprocessing; import neuronet.io.fastcsv; "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)")
+    return int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+
+
+def _all(runs: list[dict]) -> str:
+    return ", ".join(f"{r['seconds']:.2f}" for r in runs)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--digits", type=int, default=6)
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+    print(machine())
+    with tempfile.TemporaryDirectory() as d:
+        path, warm = os.path.join(d, "big.csv"), os.path.join(d, "warm.csv")
+        t = time.perf_counter()
+        write_file(path, args.rows, args.digits)
+        write_file(warm, 100, args.digits, seed=1)
+        size = os.path.getsize(path)
+        print(f"file: {args.rows:,} rows, 23 columns, {size / 2 ** 20:,.0f} MiB, numbers with {args.digits} "
+              f"significant digits (written in {time.perf_counter() - t:.0f} s)")
+        results = {"pandas": [], "neuronet": []}
+        for _ in range(args.repeats):                      # interleaved: both see the same machine load
+            for who in results:
+                results[who].append(run(who, path, warm))
+        base = baseline()
+    p = min(r["seconds"] for r in results["pandas"])
+    n = min(r["seconds"] for r in results["neuronet"])
+    nb = results["neuronet"][0]
+    matrix = nb["matrix_bytes"]
+    peak = max(r["peak_bytes"] for r in results["neuronet"])
+    print(f"pandas.read_csv:                 {p:6.2f} s (best of {args.repeats}; all: "
+          f"{_all(results['pandas'])}), peak memory "
+          f"{max(r['peak_bytes'] for r in results['pandas']) / 2 ** 20:,.0f} MiB")
+    print(f"neuronet read + fit + transform: {n:6.2f} s (best of {args.repeats}; all: "
+          f"{_all(results['neuronet'])}), peak memory {peak / 2 ** 20:,.0f} MiB "
+          f"(of which {base / 2 ** 20:,.0f} MiB is the interpreter with its libraries)")
+    print(f"matrix: {nb['shape'][0]:,} × {nb['shape'][1]} float64 = {matrix / 2 ** 20:,.0f} MiB")
+    print(f"time ratio neuronet / pandas: {n / p:.2f} (aim ≤ 2)")
+    print(f"peak memory / matrix: {peak / matrix:.2f} (aim ≤ 3); above the interpreter's baseline: "
+          f"{(peak - base) / matrix:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Reading tables (issue 12, groups 7 and 8): inputs that never end or never arrive, bounded fields and lines,
+an unclosed quote named by the line where it opened, standard input decoded like a file, and the fast
+reader (files by path) giving exactly what the csv module gives (streams)."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from neuronet import DataError
+from neuronet.io import fastcsv
+from neuronet.io.reading import read_csv
+from neuronet.io.table import MAX_FIELD, MAX_LINE, read_stream
+
+
+def both(tmp_path, text: str | bytes, name: str = "t.csv"):
+    """The table read by path (the fast reader) and from a text stream (the csv module), or their errors."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    path = tmp_path / name
+    path.write_bytes(data)
+    out = []
+    for read in (lambda: read_csv(path, name, keep_text=["a"]),
+                 lambda: read_stream(io.StringIO(data.decode("utf-8-sig"), newline=""), name, len(data), ["a"])):
+        try:
+            out.append(read())
+        except DataError as exc:
+            out.append(str(exc))
+    return out
+
+
+def assert_same(a, b) -> None:
+    if isinstance(a, str) or isinstance(b, str):
+        assert a == b
+        return
+    assert a.names == b.names and a.lines.tolist() == b.lines.tolist() and a.raw == b.raw
+    for k in a.names:
+        ca, cb = a.columns[k], b.columns[k]
+        assert ca.labels() == cb.labels(), k
+        np.testing.assert_array_equal(ca.values, cb.values)
+        np.testing.assert_array_equal(ca.codes, cb.codes)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and /dev/zero")
+def test_what_is_not_a_regular_file_is_refused_before_reading(tmp_path):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)                        # opening it would block forever: it must not be opened
+    with pytest.raises(DataError, match=r"pipe.csv is a FIFO \(named pipe\), not a regular file.*'-'"):
+        read_csv(fifo)
+    with pytest.raises(DataError, match=r"/dev/zero is a character device, not a regular file"):
+        read_csv("/dev/zero")
+    with pytest.raises(DataError, match="is a folder, not a CSV file"):
+        read_csv(tmp_path)
+    with pytest.raises(DataError, match="no such file"):
+        read_csv(tmp_path / "absent.csv")
+
+
+def test_an_unclosed_quote_is_named_by_the_line_where_it_opened(tmp_path):
+    rows = "".join(f"{i},row {i}\n" for i in range(50))
+    text = "a,b\n1,fine\n2,\"opened here\n" + rows
+    fast, slow = both(tmp_path, text)
+    assert fast == slow
+    assert fast.startswith("t.csv, line 3: a quote opens here and is never closed") and len(fast) < 250
+    assert "row 7" not in fast                                  # not the swallowed text
+    # a quote inside an unquoted field is an ordinary character, as for the csv module
+    fast, slow = both(tmp_path, 'a,b\n1,5" tall\n2,x\n')
+    assert_same(fast, slow)
+    assert fast.columns["b"].labels() == ['5" tall', "x"]
+
+
+def test_fields_and_lines_are_bounded(tmp_path):
+    long_quoted = "a,b\n1,\"" + "x" * (MAX_FIELD + 10) + "\"\n"
+    fast, slow = both(tmp_path, long_quoted)
+    assert fast == slow == (f"t.csv, line 2: a field longer than {MAX_FIELD:,} characters starts here. Check for a "
+                            "quote that is never closed, or shorten the field.")
+    fast, slow = both(tmp_path, "a,b\n1,2\n3," + "y" * (MAX_FIELD + 10) + "\n")
+    assert fast == slow and fast.startswith(f"t.csv, line 3: a field longer than {MAX_FIELD:,} characters starts")
+    with pytest.raises(DataError, match=rf"line 2: longer than {MAX_LINE:,} characters"):
+        read_stream(io.StringIO("a\n" + "z" * (MAX_LINE + 5)), "t.csv", 0)
+
+
+def test_standard_input_is_decoded_like_a_file_by_path(tmp_path):
+    latin = "a,b\n1,caf\xe9\n".encode("latin-1")
+    (tmp_path / "latin.csv").write_bytes(latin)
+    with pytest.raises(DataError, match=r"latin.csv, line 2: not UTF-8 text"):
+        read_csv(tmp_path / "latin.csv")
+    stdin = io.TextIOWrapper(io.BytesIO(latin), encoding="latin-1")      # a terminal that would accept it
+    with pytest.raises(DataError, match=r"<stdin>, line 2: not UTF-8 text"):
+        read_csv(stdin, "<stdin>")
+    good = io.TextIOWrapper(io.BytesIO("\ufeffa,b\n1,café\n".encode("utf-8")), encoding="latin-1")
+    t = read_csv(good, "<stdin>")
+    assert t.names == ["a", "b"] and t.columns["b"].labels() == ["café"]
+
+
+def test_the_fast_reader_agrees_with_the_csv_module_on_awkward_files(tmp_path):
+    text = ('\ufeffa,b,"c\nd"\r\n\r\n 1 ,"x, y",NA\n\n-0,"q""uote",\n1e999,"two\nlines",1_000\n'
+            '+.5,12345678901234567890,"z"w\n   \n0.1,3.141592653589793,\u00a0null\nnan,inf,１２\n')
+    fast, slow = both(tmp_path, text)
+    assert_same(fast, slow)
+    assert fast.names == ["a", "b", "c\nd"] and fast.lines.tolist() == [4, 6, 7, 9, 11, 12]
+    assert fast.raw["a"] == [" 1 ", "-0", "1e999", "+.5", "0.1", "nan"]
+    assert fast.columns["c\nd"].labels() == [None, None, "1_000", "zw", None, "１２"]
+    fast, slow = both(tmp_path, "a,b\n1,2\n3\n")
+    assert fast == slow == ("t.csv, line 3: expected 2 fields (as in the header), found 1. Check for a missing or "
+                            "extra comma, or quote fields that contain commas.")
+
+
+def test_blocks_split_records_anywhere(tmp_path, monkeypatch):
+    """Records cut by the block boundary (inside quotes, between \\r and \\n) read as in one piece."""
+    rng = np.random.default_rng(0)
+    cells = ["1.5", '"a,b"', '"multi\nline"', "", "x", '"q""q"', "-2e-3"]
+    text = "a,b,c\r\n" + "".join(",".join(rng.choice(cells, 3)) + "\r\n" for _ in range(300))
+    monkeypatch.setattr(fastcsv, "BLOCK", 37)
+    fast, slow = both(tmp_path, text)
+    assert_same(fast, slow)
+    assert fast.n_rows == 300
+
+
+CELLS = st.one_of(
+    st.sampled_from(["", "NA", "n/a", "?", "null", "1", "-0.5", "1e5", "1E-300", "12345678901234567", "0.1",
+                     "007", "1,234", "35%", "$5", "inf", "1_0", "abc", "Ab c", "  7  ", "x\ty"]),
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.text(alphabet="ab ,\"\n1.é", max_size=6),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 4).flatmap(lambda k: st.tuples(st.just(k), st.lists(st.lists(CELLS, min_size=k, max_size=k),
+                                                                          min_size=1, max_size=8))))
+def test_fast_reader_equals_the_csv_module(tmp_path_factory, case):
+    k, rows = case
+    import csv
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["a", "b", "c", "d"][:k])
+    w.writerows(rows)
+    fast, slow = both(tmp_path_factory.mktemp("eq"), buf.getvalue())
+    assert_same(fast, slow)
