@@ -105,9 +105,10 @@ def test_a_chunk_whose_restarts_all_diverge_is_merged_and_every_restart_divergin
 
 
 def test_seed_none_draws_one_seed_for_every_chunk(client):
+    """(With a progress bar over the chunks, which changes nothing.)"""
     X, Y = _data()
     net = nn.mlp([3, 4, 1], hidden="tanh", seed=0)
-    r = nn.train(net, X, Y, restarts=8, epochs=3, engine="matrix", client=client, chunk_size=2)
+    r = nn.train(net, X, Y, restarts=8, epochs=3, engine="matrix", client=client, chunk_size=2, progress=True)
     again = nn.train(net, X, Y, restarts=8, epochs=3, engine="matrix", seed=r.config["seed"])
     assert np.array_equal(r.theta, again.theta)
 
