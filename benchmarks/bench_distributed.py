@@ -106,7 +106,7 @@ def overhead(tasks: int) -> None:
 def first_task(skip_cold: bool) -> None:
     X, Y = data(256)
     net = nn.mlp(SIZES, hidden="tanh", seed=0)
-    kw = dict(restarts=8, epochs=1, batch_size=32, seed=1, chunk_size=8)
+    kw = dict(restarts=8, epochs=1, batch_size=32, seed=1, chunk_size=8, engine="neuron")   # compiled code
 
     def first(env=None, warmed=False) -> tuple[float, float]:
         cl, client = cluster(1, env)
@@ -135,12 +135,18 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--tasks", type=int, default=200)
     ap.add_argument("--skip-cold", action="store_true", help="skip the cold-cache run (it compiles: ~1 min)")
+    ap.add_argument("--parts", default="speedup,overhead,first", help="which figures, comma separated")
     args = ap.parse_args()
+    parts = args.parts.split(",")
     print(machine())
-    print(f"{RESTARTS} restarts of {'-'.join(map(str, SIZES))} (tanh) on {ROWS} rows, {args.epochs} epochs, batch 32")
-    speedup(args.epochs, args.repeats)
-    overhead(args.tasks)
-    first_task(args.skip_cold)
+    if "speedup" in parts:
+        print(f"{RESTARTS} restarts of {'-'.join(map(str, SIZES))} (tanh) on {ROWS} rows, {args.epochs} epochs, "
+              "batch 32")
+        speedup(args.epochs, args.repeats)
+    if "overhead" in parts:
+        overhead(args.tasks)
+    if "first" in parts:
+        first_task(args.skip_cold)
 
 
 if __name__ == "__main__":
