@@ -140,7 +140,7 @@ def sweep(
     import neuronet as nn  # noqa: PLC0415
     from ..distributed._dask import connected  # noqa: PLC0415
     from ..distributed.restarts import warm  # noqa: PLC0415
-    from ..model import files  # noqa: PLC0415
+    from ..model import files, metrics as metric_fns  # noqa: PLC0415
     from .train import _fit_data  # noqa: PLC0415  (train's own reading, split and preprocessing)
 
     settings = parse_grid(grid)
@@ -187,6 +187,7 @@ def sweep(
 
     setting = best.info["sweep"]["setting"]
     metrics = {name: _metrics.of_encoded(best, prep, Xp, yp) for name, (Xp, yp) in parts.items()}
+    best.info["training_rows"] = metric_fns.fingerprint(X_tr, y_tr)      # as train records it (evaluate reads it)
     arch_hidden = ([int(v) for v in setting["hidden"].split("x")] if setting["hidden"] != "none" else []) \
         if "hidden" in setting else sizes
     best.info.update({"preprocessing": prep.to_dict(), "metrics": metrics, "source": t.source,
