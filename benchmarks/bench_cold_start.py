@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -39,20 +40,27 @@ from _common import machine  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_once(cache: Path, out: Path, engine: str, pyc: bool) -> float:
-    """Wall seconds of ``python -m neuronet train iris`` with numba's cache in ``cache``."""
+def run_once(cache: Path, out: Path, engine: str, pyc: bool) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system) of ``python -m neuronet train iris`` with numba's
+    cache in ``cache``. On a shared machine the CPU time moves less with the load than the wall time
+    and approximates the wall time on an idle one (the command is single-threaded but for BLAS)."""
     env = {**os.environ, "NUMBA_CACHE_DIR": str(cache),
            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
     if pyc:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
     cmd = [sys.executable, "-m", "neuronet", "train", "iris", "-o", str(out), "--quiet", "--engine", engine]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     subprocess.run(cmd, env=env, check=True, capture_output=True)
-    return time.perf_counter() - t
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def summary(times: list[float]) -> str:
-    return f"median {statistics.median(times):.2f} s (min {min(times):.2f}, max {max(times):.2f}, {len(times)} runs)"
+def summary(runs: list[tuple[float, float]]) -> str:
+    wall, cpu = [w for w, _ in runs], [c for _, c in runs]
+    return (f"wall median {statistics.median(wall):.2f} s (min {min(wall):.2f}, max {max(wall):.2f}); "
+            f"CPU median {statistics.median(cpu):.2f} s; {len(runs)} runs")
 
 
 def _fit_grid():

@@ -29,15 +29,16 @@ def _env(cache: Path) -> dict:
             "PYTHONPATH": os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")])}
 
 
-def _train_iris(out: Path, cache: Path) -> str:
-    """`neuronet train iris -o OUT` in a fresh process whose numba cache is ``cache``; returns the modules
-    it loaded that would have cost a compile or a slow import."""
+def _neuronet(commands: list[list[str]], cache: Path) -> str:
+    """Run the CLI's ``commands`` one after the other in one fresh process whose numba cache is ``cache``;
+    returns the modules it loaded that would have cost a compile or a slow import."""
     code = ("import sys\n"
             "from neuronet.cli import main\n"
-            "try:\n"
-            f"    main(['train', 'iris', '-o', {str(out)!r}, '--quiet'])\n"
-            "except SystemExit as e:\n"
-            "    assert not e.code, e.code\n"
+            f"for argv in {commands!r}:\n"
+            "    try:\n"
+            "        main(argv)\n"
+            "    except SystemExit as e:\n"
+            "        assert not e.code, (argv, e.code)\n"
             "heavy = sorted(m for m in ('numba', 'sklearn', 'scipy', 'matplotlib') if m in sys.modules)\n"
             "print('loaded:' + ','.join(heavy))\n")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(cache),
@@ -50,10 +51,14 @@ def test_train_iris_gives_the_same_model_file_with_an_empty_and_a_warm_numba_cac
     cache = tmp_path / "numba-cache"
     cache.mkdir()
     cold, warm = tmp_path / "cold.json", tmp_path / "warm.json"
-    loaded_cold = _train_iris(cold, cache)              # first run on this "machine": nothing cached
-    loaded_warm = _train_iris(warm, cache)              # second run: whatever the first one cached
+    # first run on this "machine": nothing cached
+    loaded_cold = _neuronet([["train", "iris", "-o", str(cold), "--quiet"]], cache)
+    # later runs: whatever the first one cached; and the everyday commands after training
+    loaded_warm = _neuronet([["train", "iris", "-o", str(warm), "--quiet"], ["show", str(warm)],
+                             ["predict", str(warm), "iris"], ["evaluate", str(warm), "iris"], ["data", "list"]],
+                            cache)
     assert cold.read_bytes() == warm.read_bytes()
-    # the mechanism: the small default run compiles nothing and imports none of the heavy modules
+    # the mechanism: the small default run compiles nothing, and no command here imports a heavy module
     assert loaded_cold == loaded_warm == "loaded:"
     assert not any(cache.iterdir())
     assert nn.load(cold).info["training"]["engine"] == "numpy"

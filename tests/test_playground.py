@@ -252,7 +252,7 @@ def test_export_is_a_model_file_for_nn_load_and_neuronet_predict(client, tmp_pat
     assert net.forward([-1.0, 1.0]).shape == (2,)
     out = CliRunner().invoke(app, ["predict", str(path), "xor"])      # the built-in xor's 0/1 corners
     assert out.exit_code == 0, out.output
-    assert out.output.split() == ["xor", "0", "1", "1", "0"]
+    assert out.stdout.split() == ["predicted_xor", "0", "1", "1", "0"]
     assert client.get("/session/nope/model.json").status_code == 404
 
 
@@ -344,7 +344,9 @@ def test_csv_model_file_predicts_the_csv_with_neuronet_predict(tmp_path):
         s.close()
     out = CliRunner().invoke(app, ["predict", str(tmp_path / "model.json"), str(tmp_path / "shapes.csv")])
     assert out.exit_code == 0, out.output
-    assert out.output.split()[1:] == ["big" if k % 2 else "small" for k in range(20)]
+    assert out.stdout.split()[1:] == ["big" if k % 2 else "small" for k in range(20)]
+    model = nn.load_model(tmp_path / "model.json")                  # and from Python, the same predictions
+    assert list(model.predict(tmp_path / "shapes.csv")) == ["big" if k % 2 else "small" for k in range(20)]
 
 
 def test_the_page_stack_stays_optional():

@@ -13,6 +13,7 @@ import shutil
 import threading
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -107,6 +108,10 @@ def test_xor_with_four_restarts_trains_explains_and_exports(page, tmp_path):
     download.value.save_as(path)
     net = nn.load(path)
     assert len(net.inputs) == 2 and len(net.outputs) == 2
+    with page.expect_download() as download:
+        page.get_by_test_id("export-code").click()
+    script = Path(download.value.path()).read_text()
+    assert "nn.train(net, X[train], Y[train]" in script and "restarts=4" in script
     X = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]])
     Y = np.eye(2)[[0, 1, 1, 0]]
     assert net.loss(X, Y) == pytest.approx(_loss(page), rel=1e-3)          # the model is the best restart

@@ -128,3 +128,7 @@ def test_explain_a_classifier_names_its_classes(tmp_path):
                           "probability": pytest.approx(float(p.max()), rel=1e-12)}
     text = " ".join(ok(invoke("explain", tmp_path / "c.json", "--row", "1")).split())
     assert f"ŷ predicts '{d['units']['yhat']}'" in text and f"y = class '{d['units']['y']}'" in text
+
+
+def test_explain_refuses_examples_it_would_not_use():
+    assert "--steps 2" in fails(invoke("explain", "--x", "0.1", "--x", "0.2"))

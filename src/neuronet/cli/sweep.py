@@ -228,7 +228,7 @@ def _print_sweep(table, metrics, out, results, has_val: bool) -> None:
     con.print(view)
     for name, m in metrics.items():
         con.print(f"best setting, {name} ({m['rows']:,} rows): {safe(_metrics.line(m))}")
-    con.print(f"saved {out} (the best setting's best restart) and {results}; next: neuronet predict {out} DATA")
+    con.print(safe(f"saved {out} (the best setting's best restart) and {results}; next: neuronet predict {out} DATA"))
 
 
 def _num(v) -> str:

@@ -70,7 +70,7 @@ def explain(
             X, Y = (examples.running_example_data() if steps > 1
                     else tuple(a[None] for a in examples.running_example_input()))         # (K, 1), (K, 1)
             header = (f"The running example of the seed, {examples.SEED}, "
-                      + ("on three training points of y = 2x (x = "
+                      + (f"on {len(X)} training points of y = 2x (x = "
                          + ", ".join(f"{v:g}".replace("-", "−") for v in X[:, 0]) + ")"
                          if steps > 1 else "on its documented example x = 0.5, y = 1"))
     elif x:
@@ -79,9 +79,10 @@ def explain(
         net = load(model)
         X, Y = _examples(x, y, net)
     else:
-        X, Y, loss, header = _model_rows(model, row, data, steps)
-        net = header.pop()
-        header = header[0]
+        X, Y, loss, header, net = _model_rows(model, row, data, steps)
+    if len(X) > steps:
+        raise DataError(f"{len(X)} examples were given with --x but --steps is {steps}; give --steps {len(X)} "
+                        "to walk through all of them.")
     e = explaining.explain(net, X if steps > 1 else X[0], None if Y is None else (Y if steps > 1 else Y[0]),
                            loss=loss, step_size=step_size, steps=steps)
     if as_json:
@@ -119,7 +120,7 @@ def _numbers(text: str, option: str, n: int, what: str) -> list[float]:
 
 
 def _model_rows(model: Path, row: int, data: Optional[str], steps: int):
-    """Rows row … row+steps−1 of a CLI model's data, preprocessed: (X, Y or None, loss, [header, net])."""
+    """Rows row … row+steps−1 of a CLI model's data, preprocessed: (X, Y or None, loss, header, net)."""
     from ..model.network import load  # noqa: PLC0415
 
     net = load(model)
@@ -152,7 +153,7 @@ def _model_rows(model: Path, row: int, data: Optional[str], steps: int):
     rows = t.where(row) if steps == 1 else f"{t.where(row)} and the {steps - 1} rows after it"
     header = (f"{rows}, preprocessed as {model} stores it{label}; inputs x = "
               f"({', '.join(prep.input_names)})")
-    return X, Y, prep.loss, [header, net]
+    return X, Y, prep.loss, header, net
 
 
 def _jsonable(v):

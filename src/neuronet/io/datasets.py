@@ -187,6 +187,14 @@ def _sine(rng, n_samples):
     return x[:, None], y, ["x"], "y", None
 
 
+# The real data sets: copies of the copies scikit-learn ships in sklearn/datasets/data/ (scikit-learn is
+# BSD-3-Clause, © the scikit-learn developers), the arrays its loaders return, written by
+# tools/bundle_datasets.py. Origins (details and licences in data/README.md):
+#   iris.npz           R. A. Fisher (1936); UCI Machine Learning Repository (CC BY 4.0)
+#   wine.npz           M. Forina et al., PARVUS; UCI Machine Learning Repository (CC BY 4.0)
+#   breast_cancer.npz  W. H. Wolberg, W. N. Street, O. L. Mangasarian (1995); UCI (CC BY 4.0)
+#   digits.npz         E. Alpaydin, C. Kaynak (1998), optdigits test set; UCI (CC BY 4.0)
+#   diabetes.npz       B. Efron, T. Hastie, I. Johnstone, R. Tibshirani (2004), "Least Angle Regression"
 _DATA = Path(__file__).resolve().parent / "data"
 
 

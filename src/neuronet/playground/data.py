@@ -84,13 +84,15 @@ def csv_table(name: str, text: str) -> tabular.Table:
 
 
 def numeric_columns(t: tabular.Table) -> list[str]:
+    """The columns whose every filled cell reads as a number (as ``neuronet train`` reads them: "1,234" and
+    "5%" included), so that they can be axes of the plane."""
+    from neuronet.io.preprocess import read_numbers  # noqa: PLC0415
+
     out = []
     for c in t.names:
-        try:
-            if tabular.column_kind(t, c) == "numeric":
-                out.append(c)
-        except nn.DataError:
-            pass
+        values, failed, _ = read_numbers(t, c)
+        if not failed.any() and np.isfinite(values).any():
+            out.append(c)
     return out
 
 

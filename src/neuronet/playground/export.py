@@ -18,7 +18,8 @@ def model_file(net: nn.Network, d: Data, s: dict, epoch: int, loss: float) -> nn
         prep.loss = s["loss"]
     else:                                           # a built-in set: its own columns, as the plane shows them
         centre, scale = (0.5, 0.5) if d.source == "xor" else (0.0, 1.0)   # xor's corners 0/1 drawn at ±1
-        prep = tabular.Preprocessing([{"name": n, "kind": "numeric", "mean": centre, "std": scale}
+        prep = tabular.Preprocessing([{"name": n, "kind": "numeric", "mean": centre, "std": scale, "median": centre,
+                                       "indicator": False, "parse": {}, "n_missing": 0}
                                       for n in d.feature_names], d.target_name, d.task, loss=s["loss"])
         if d.classification:
             prep.classes = list(d.classes)

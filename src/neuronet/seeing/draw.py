@@ -184,14 +184,17 @@ def _draw_edges(ax, lay: Layout, mode: str) -> None:
         else:
             crowd = min(1.0, math.sqrt(40 / len(w)))  # thinner lines when there are many
             widths, alphas = 0.3 + 2.7 * crowd * mag, 0.2 + 0.7 * mag
+    # each line stops where its arrowhead begins, so that a thick line does not blunt the tip
+    lines = [e.points[:-1] + ((tuple(np.mean(e.head[1:], axis=0)),) if e.head else e.points[-1:])
+             for e in lay.edges]
     straight = [k for k, e in enumerate(lay.edges) if len(e.points) == 2]
     if straight:
         rgba = [_rgba(colors[k], alphas[k]) for k in straight]
-        ax.add_collection(LineCollection([lay.edges[k].points for k in straight], colors=rgba,
-                                         linewidths=widths[straight], zorder=2, capstyle="round"))
+        ax.add_collection(LineCollection([lines[k] for k in straight], colors=rgba,
+                                         linewidths=widths[straight], zorder=2, capstyle="butt"))
     for k, e in enumerate(lay.edges):
         if len(e.points) == 3:
-            curve = MplPath(e.points, [MplPath.MOVETO, MplPath.CURVE3, MplPath.CURVE3])
+            curve = MplPath(lines[k], [MplPath.MOVETO, MplPath.CURVE3, MplPath.CURVE3])
             ax.add_patch(PathPatch(curve, facecolor="none", edgecolor=_rgba(colors[k], alphas[k]),
                                    lw=widths[k], zorder=2, capstyle="round"))
     heads = [k for k, e in enumerate(lay.edges) if e.head]      # arrowheads: the edges' direction, i → j

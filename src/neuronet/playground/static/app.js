@@ -395,6 +395,9 @@ function onNeuronClick(id) {
 function fmt(v) { return v === null || v === undefined ? "–" : Math.abs(v) >= 1e-3 || v === 0 ? v.toPrecision(4) : v.toExponential(3); }
 
 function onProgress(msg) {
+  // Frames come from two places (the answer to a button, and the stream while training) and may cross:
+  // one made before another is older news, and never replaces it.
+  if (progress && msg.version < progress.version) return;
   progress = msg;
   document.body.dataset.running = msg.running;
   if (!state) return;

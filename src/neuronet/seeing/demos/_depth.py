@@ -126,7 +126,7 @@ def _narrow(r: _Report, seed: int, quick: bool) -> None:
            "closer to x² than (¼)²/16 = 1/256 ≈ 0.0039. Trained ones (rprop, full batch, many restarts) "
            "confirm it:")
     res = train(mlp([1, 3, 1], hidden="relu", seed=seed), grid[::16], grid[::16] ** 2, optimizer="rprop",
-                step_size=0.05, epochs=400 if quick else 800, batch_size=None, restarts=16 if quick else 32,
+                step_size=0.05, epochs=300 if quick else 500, batch_size=None, restarts=8 if quick else 16,
                 seed=seed, engine="matrix")
     shallow = float(np.max(np.abs(res.network.forward(grid)[:, 0] - x ** 2)))
     rows = [" m   hidden layers   width   max |deep − x²|   bound 2^(−2m−2)"]
