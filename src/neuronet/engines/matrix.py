@@ -34,6 +34,7 @@ class MatrixEngine:
 
     def __init__(self, S: Structure, loss, optimizer, dtype, compiled: bool = True):
         self.S, self.lossf, self.opt, self.dtype = S, loss, optimizer, dtype
+        self.path_restarts = None     # the run's R, for choosing a path (make_engine); None: the restarts given
         self._layers = None
         if compiled:
             from . import dense as dense_kernel, kernels  # noqa: PLC0415 (numba is imported only when needed)
@@ -64,7 +65,7 @@ class MatrixEngine:
         s2 = state[self._keys[1]] if len(self._keys) > 1 else dummy
         N = X.shape[0]
         bs = min(int(batch_size), N)
-        compiled, numpy_path = matrix_costs(self.S, bs, N, theta.shape[0])
+        compiled, numpy_path = matrix_costs(self.S, bs, N, self.path_restarts or theta.shape[0])
         if numpy_path < compiled:
             return None                         # many restarts of a tiny network: NumPy's stacked arrays
         full = bs == N
