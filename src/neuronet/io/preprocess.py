@@ -69,6 +69,8 @@ def _scale_safe_moments(v: np.ndarray) -> tuple[float, float]:
     s = max(float(v.max()), -float(v.min())) if len(v) else 0.0
     if s == 0.0:
         return 0.0, 0.0
+    if v.min() == v.max():         # a constant column: its mean exactly, no spread (v.mean() may round off it)
+        return float(v[0]), 0.0
     if s < 1e150:
         return float(v.mean()), float(v.std())
     u = v / s
