@@ -142,7 +142,7 @@ def show(
     kinds = [nu.kind for nu in net.neurons]
     counts = {k: kinds.count(k) for k in ("input", "bias", "hidden", "output")}
     desc = {"file": str(model), "neurons": len(kinds), **{f"{k}_neurons": v for k, v in counts.items()},
-            "layers": net.layers, "edges": len(net.edges), "dtype": str(net.dtype), "info": net.info}
+            "layers": net.layers, "edges": len(net.edges), "dtype": str(net.dtype), "info": _shown_info(net.info)}
     if weights:
         desc["weights"] = [{"from": i, "to": j, "weight": w} for (i, j), w in net.weights.items()]
     prep = None
@@ -208,19 +208,37 @@ def _print_model(model, net, counts, prep) -> None:
     if isinstance(metrics, dict) and prep is not None:
         for name, m in metrics.items():
             if isinstance(m, dict) and "rows" in m:
-                con.print(f"{safe(name)} ({m['rows']:,} rows): {safe(_metrics.line(m))}")
+                rows = f"{m['rows']:,}" if isinstance(m["rows"], int) else safe(m["rows"])   # from the file
+                con.print(f"{safe(name)} ({rows} rows): {safe(_stored_metrics(m))}")
+
+
+def _stored_metrics(m: dict) -> str:
+    """The metrics line of a record read from a model file's info, which may hold anything: a record that
+    is not the shape neuronet writes is said to be so instead of ending in a traceback."""
+    try:
+        return _metrics.line(m)
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError):
+        return "(not a metrics record of neuronet's; see show --json)"
+
+
+def _shown_info(info: dict) -> dict:
+    """``info`` for people: the training rows' fingerprint as its counts, without its thousands of hashes."""
+    fp = info.get("training_rows")
+    if isinstance(fp, dict):
+        info = {**info, "training_rows": {k: v for k, v in fp.items() if k != "hashes"}}
+    return info
 
 
 def _treatment(f: dict) -> str:
     """What the preprocessing does to one column, in a line."""
     if f["kind"] == "numeric":
         text = f"(x − {number(f['mean'])}) / {number(f['std'])}"
+        if f.get("indicator"):
+            text += f"; missing: {number(f['median'])} (the median) and an input '{f['name']} (missing)'"
         if f.get("parse"):
             from ..io.columns import style_text  # noqa: PLC0415
 
-            text = f"read with {style_text(f['parse'])}; " + text
-        if f.get("indicator"):
-            text += f"; missing: {number(f['median'])} (the median) and an input '{f['name']} (missing)'"
+            text += f"; written with {style_text(f['parse'])}"
         return text
     if f["kind"] == "categorical":
         cats = list(f["categories"])

@@ -3,9 +3,9 @@
 ``nn.load`` returns the bare network, which computes on preprocessed inputs. A model file
 written by the command line also holds the preprocessing (:class:`~neuronet.io.tabular.Preprocessing`):
 which columns it reads, how each becomes inputs, the class names, the target's units.
-:func:`load_model` returns both together, and :meth:`Model.predict` is the one implementation
-behind ``neuronet predict`` and ``neuronet evaluate``, so Python and the command line give the
-same answers::
+:func:`load_model` returns both together. ``neuronet predict`` calls :meth:`Model.outputs` (which
+:meth:`Model.predict` and :meth:`Model.predict_proba` also use) and ``neuronet evaluate`` calls
+:meth:`Model.evaluate`, so Python and the command line give the same answers::
 
     rows (DataFrame, dict of columns, CSV path) -> Table -> X = transform(rows) -> net.forward(X)
          -> labels / probabilities (classification) or values in the target's units (regression)

@@ -174,13 +174,14 @@ def row_hashes(X: np.ndarray, y: np.ndarray | None = None) -> np.ndarray:
     The inputs are those the stored preprocessing makes, so a row hashes the same whatever the
     order of the file's columns and whatever other columns it has.
     """
-    X = np.ascontiguousarray(X, dtype=np.float64)
-    X = X + 0.0                                                                  # -0.0 and 0.0 alike
-    cols = [X] if y is None else [X, np.asarray(y, dtype=np.float64).reshape(len(X), -1) + 0.0]
-    bits = np.ascontiguousarray(np.hstack(cols)).view(np.uint64)                 # (B, n + 1)
-    h = np.full(len(bits), 0x9E3779B97F4A7C15, dtype=np.uint64)
-    for c in range(bits.shape[1]):
-        h = _mix(h ^ bits[:, c])
+    X = np.asarray(X, dtype=np.float64)
+    cols = [X[:, c] for c in range(X.shape[1])]
+    if y is not None:
+        Y = np.asarray(y, dtype=np.float64).reshape(len(X), -1)
+        cols += [Y[:, c] for c in range(Y.shape[1])]
+    h = np.full(len(X), 0x9E3779B97F4A7C15, dtype=np.uint64)
+    for col in cols:                                     # one column at a time: memory O(B), not a copy of X
+        h = _mix(h ^ (col + 0.0).view(np.uint64))        # + 0.0: a contiguous copy, and -0.0 becomes 0.0
     return h
 
 
@@ -212,7 +213,7 @@ def overlap(fp: dict, X: np.ndarray, y: np.ndarray | None = None) -> dict | None
         stored = np.frombuffer(base64.b64decode(fp["hashes"]), dtype="<u4")
     except (KeyError, TypeError, ValueError):
         return None
-    if k < 1:
+    if not 1 <= k < 2**63:    # a sampling rate uint64 arithmetic can hold; else the record is malformed
         return None
     h = row_hashes(X, y)
     mine = h[(h >> np.uint64(32)) % np.uint64(k) == 0]
