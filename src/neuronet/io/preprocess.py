@@ -66,9 +66,12 @@ _ID_NAME = re.compile(r"(?:^|[\W_])(?:id|key|index|idx|uuid|guid|row|no|number)$
 def _scale_safe_moments(v: np.ndarray) -> tuple[float, float]:
     """Mean and population standard deviation of finite values; computed on v / max|v| when the squares
     could overflow (values beyond 1e150), so that ±1e308 standardizes too."""
-    s = max(float(v.max()), -float(v.min())) if len(v) else 0.0
-    if s == 0.0:
+    if not len(v):
         return 0.0, 0.0
+    lo, hi = float(v.min()), float(v.max())
+    if lo == hi:                                  # constant: exactly (value, 0), not a rounding error's spread
+        return lo, 0.0
+    s = max(hi, -lo)
     if s < 1e150:
         return float(v.mean()), float(v.std())
     u = v / s
