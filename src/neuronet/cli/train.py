@@ -205,24 +205,34 @@ def _rows_with_target(t: tabular.Table, target: str, quiet: bool) -> tabular.Tab
     return t.rows(keep)
 
 
-def _print_filled(prep: tabular.Preprocessing, counts: dict, rows: str) -> None:
-    """'training rows: imputed 12 missing cells in 'x' (median 3.5), 3 in 'c' ('(missing)')' and unseen categories."""
+def filled_in(prep: tabular.Preprocessing, counts: dict) -> tuple[list, list]:
+    """What transforming rows filled in, from the counts ``prep.transform`` kept: (missing, unseen) with
+    missing = [(column, cells, how: 'median 3.5' | "category '(missing)'" | 'no category')] and
+    unseen = [(column, cells, 'line 4 'x', …': the first of them)]."""
     feats = {f["name"]: f for f in prep.features}
-    filled = []
+    missing, unseen = [], []
     for name, c in counts.items():
         if c.get("missing"):
             f = feats[name]
             how = (f"median {f['median']:.6g}" if f["kind"] == "numeric" else
                    "category '(missing)'" if f["missing"] else "no category")
-            filled.append(f"{c['missing']:,} in {safe(name)!r} ({how})")
-    con = _out()
-    if filled:
-        con.print(f"{rows} rows: imputed missing cells: " + ", ".join(filled))
-    for name, c in counts.items():
+            missing.append((name, c["missing"], how))
         if c.get("unseen"):
-            first = ", ".join(f"{at} {safe(text)!r}" for at, text in c["first"])
-            con.print(f"{rows} rows: {c['unseen']:,} cells of {safe(name)!r} hold a category the training rows "
-                      f"lack ({first}); they get no category")
+            unseen.append((name, c["unseen"], ", ".join(f"{at} {text!r}" for at, text in c["first"])))
+    return missing, unseen
+
+
+def _print_filled(prep: tabular.Preprocessing, counts: dict, rows: str) -> None:
+    """'training rows: imputed missing cells: 12 in 'x' (median 3.5), 3 in 'c' (category '(missing)')', and the
+    cells whose category the training rows lack."""
+    missing, unseen = filled_in(prep, counts)
+    con = _out()
+    if missing:
+        con.print(safe(f"{rows} rows: imputed missing cells: "
+                       + ", ".join(f"{n:,} in {name!r} ({how})" for name, n, how in missing)))
+    for name, n, first in unseen:
+        con.print(safe(f"{rows} rows: {n:,} cells of {name!r} hold a category the training rows lack ({first}); "
+                       "they get no category"))
 
 
 def _check_output(path: Path, what: str, option: str, may_replace=None) -> None:

@@ -14,7 +14,7 @@ from ..errors import DataError
 from ._app import (app, _fail, _handled, _names, _out, safe)
 from ..model.metrics import number
 from . import _metrics
-from .train import _num, _shape  # noqa: F401
+from .train import _num, _shape, filled_in  # noqa: F401
 
 
 def _model(model: Path):
@@ -77,19 +77,13 @@ def predict(
 
 def _filled_lines(prep, counts: dict) -> list[str]:
     """What predict filled in: imputed cells and categories the training rows lacked, one line per column."""
-    feats = {f["name"]: f for f in prep.features}
-    out = []
-    for name, c in counts.items():
-        if c.get("missing"):
-            f = feats[name]
-            how = (f"the training median {f['median']:.6g}" if f["kind"] == "numeric" else
-                   "the category '(missing)'" if f["missing"] else "no category")
-            out.append(f"note: column {name!r}: {c['missing']:,} missing cells imputed with {how}")
-        if c.get("unseen"):
-            first = ", ".join(f"{at} {text!r}" for at, text in c["first"])
-            out.append(f"note: column {name!r}: {c['unseen']:,} cells hold a category the model was not trained on "
-                       f"({first}); they get no category")
-    return [safe(s) for s in out]
+    missing, unseen = filled_in(prep, counts)
+    def with_(how: str) -> str:           # 'the training median 3.5', "the category '(missing)'", 'no category'
+        return "the training " + how if how.startswith("median") else how if how == "no category" else "the " + how
+
+    return ([safe(f"note: column {name!r}: {n:,} missing cells imputed with {with_(how)}") for name, n, how in missing]
+            + [safe(f"note: column {name!r}: {n:,} cells hold a category the model was not trained on ({first}); "
+                    "they get no category") for name, n, first in unseen])
 
 
 @app.command()
