@@ -50,7 +50,8 @@ def test_numeric_missing_cells_get_the_training_median_and_an_indicator():
     # a column with no missing cell in training has no indicator; a missing cell later gets the median
     q = Preprocessing.fit(table("x,y\n1,p\n2,q\n4,p\n"), "y")
     assert q.input_names == ["x"]
-    np.testing.assert_allclose(q.transform(table("x,y\n,p\n"))[:, 0], (2 - q.features[0]["mean"]) / q.features[0]["std"])
+    f = q.features[0]
+    np.testing.assert_allclose(q.transform(table("x,y\n,p\n"))[:, 0], (2 - f["mean"]) / f["std"])
     np.testing.assert_array_equal(round_trip(p).transform(t), X)
 
 

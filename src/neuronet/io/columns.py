@@ -31,6 +31,7 @@ import numpy as np
 
 NUMBER = -1   # codes[b]: the cell is the plain number values[b]
 MISSING = -2  # codes[b]: the cell is empty or an NA spelling
+TEXT = 0      # sort_text: the cell is a text (its code is then its index among the column's texts)
 
 NA_SPELLINGS = frozenset({"", "na", "n/a", "nan", "null", "none", "nil", "?", "-", "--", "#n/a", "missing", "<na>",
                           "na/na", ".", "#na"})
@@ -63,6 +64,15 @@ def fresh_array(shape, dtype=np.float64) -> np.ndarray:
     except (OSError, ValueError):
         return np.empty(shape, dtype)
     return np.frombuffer(buf, dtype=dtype).reshape(shape)
+
+
+def sort_text(s: str) -> tuple[int, float]:
+    """A stripped text cell: (NUMBER, its value) for a plain finite number, (MISSING, nan) for an NA
+    spelling, (TEXT, nan) for anything else. The one rule for every reader."""
+    v = plain_number(s)
+    if v is not None and math.isfinite(v):
+        return NUMBER, v
+    return (MISSING if s.lower() in NA_SPELLINGS else TEXT), math.nan
 
 
 def is_missing(text: str) -> bool:
@@ -154,13 +164,8 @@ class Column:
                 values[b], codes[b] = float(c), NUMBER
             else:
                 s = str(c).strip()
-                v = plain_number(s)
-                if v is not None and math.isfinite(v):
-                    values[b], codes[b] = v, NUMBER
-                elif s.lower() in NA_SPELLINGS:
-                    codes[b] = MISSING
-                else:
-                    codes[b] = index.setdefault(s, len(index))
+                kind, values[b] = sort_text(s)
+                codes[b] = kind if kind != TEXT else index.setdefault(s, len(index))
         return cls(values, codes, list(index))
 
     @classmethod

@@ -32,7 +32,7 @@ import numba
 import numpy as np
 
 from ..errors import DataError
-from .columns import MISSING, NA_SPELLINGS, NUMBER, Column, fresh_array, plain_number
+from .columns import MISSING, NA_SPELLINGS, NUMBER, TEXT, Column, fresh_array, sort_text
 from .table import MAX_FIELD, MAX_LINE, Table, column_names, decode, too_long, unclosed_quote
 
 BLOCK = 8 * 2 ** 20
@@ -273,12 +273,12 @@ def _classify_all(buf, starts, ends, flags, rows, values, kinds, na_bytes, na_le
 @numba.njit(cache=True, nogil=True)
 def _factorize(buf, lo, hi, which, codes):
     """Equal byte strings buf[lo:hi] (for the rows ``which``) get equal codes 0, 1, …; returns the first row
-    of each code."""
-    size = 16
-    while size < 2 * len(which):
-        size *= 2
+    of each code. The hash table starts small (a column of a few categories stays in the L1 cache) and
+    doubles when half full."""
+    size = 64
     slots = np.full(size, -1, dtype=np.int64)
     firsts = np.empty(len(which), dtype=np.int64)
+    hashes = np.empty(len(which), dtype=np.uint64)
     n_codes = 0
     for r in which:
         s, e = lo[r], hi[r]
@@ -291,20 +291,30 @@ def _factorize(buf, lo, hi, which, codes):
             if u < 0:
                 slots[k] = n_codes
                 firsts[n_codes] = r
+                hashes[n_codes] = h
                 codes[r] = n_codes
                 n_codes += 1
+                if 2 * n_codes > size:                       # rehash into a table twice the size
+                    size *= 2
+                    slots = np.full(size, -1, dtype=np.int64)
+                    for v in range(n_codes):
+                        j = np.int64(hashes[v] & np.uint64(size - 1))
+                        while slots[j] >= 0:
+                            j = (j + 1) & (size - 1)
+                        slots[j] = v
                 break
-            f = firsts[u]
-            fs, fe = lo[f], hi[f]
-            if fe - fs == e - s:
-                same = True
-                for q in range(e - s):
-                    if buf[fs + q] != buf[s + q]:
-                        same = False
+            if hashes[u] == h:
+                f = firsts[u]
+                fs, fe = lo[f], hi[f]
+                if fe - fs == e - s:
+                    same = True
+                    for q in range(e - s):
+                        if buf[fs + q] != buf[s + q]:
+                            same = False
+                            break
+                    if same:
+                        codes[r] = u
                         break
-                if same:
-                    codes[r] = u
-                    break
             k = (k + 1) & (size - 1)
     return firsts[:n_codes]
 
@@ -353,13 +363,8 @@ class _Builder:
             number = np.full(len(firsts), np.nan)
             for u, r in enumerate(firsts.tolist()):
                 text = _field_text(buf, int(lo[r]), int(hi[r]), int(flags[col, r])).strip()
-                v = plain_number(text)
-                if v is not None and np.isfinite(v):
-                    final[u], number[u] = NUMBER, v
-                elif text.lower() in NA_SPELLINGS:
-                    final[u] = MISSING
-                else:
-                    final[u] = self.index.setdefault(text, len(self.index))
+                kind, number[u] = sort_text(text)
+                final[u] = kind if kind != TEXT else self.index.setdefault(text, len(self.index))
             if len(self.index) > 127 and self.codes.dtype == np.int8:
                 self.codes = self.codes.astype(np.int32)
                 out_c = self.codes[at:at + rows]
@@ -440,6 +445,7 @@ def read_path(path: Path, name: str, size: int, keep_text=()) -> Table:
     keep_text = set(keep_text)
     with open(path, "rb") as fh:
         data = fh.read(BLOCK)
+        store = bytearray(2 * BLOCK)                      # the blocks after the first, reused (fresh memory is slow)
         header, header_line, offset = _header(data, name)
         names = column_names(header, name, header_line)
         ncols = len(names)
@@ -484,9 +490,12 @@ def read_path(path: Path, name: str, size: int, keep_text=()) -> Table:
             if len(rest) > max(MAX_LINE, ncols * (MAX_FIELD + 3)):
                 raise DataError(f"{name}, line {line}: a record longer than {len(rest):,} bytes. A CSV line holds "
                                 "one example; check for an unclosed quote.")
-            more = fh.read(BLOCK)
-            final = len(more) < BLOCK
-            buf = np.frombuffer(rest + more, dtype=np.uint8)
+            if len(rest) + BLOCK > len(store):
+                store = bytearray(len(rest) + BLOCK)
+            store[:len(rest)] = rest                       # the unfinished record, then the next block after it
+            got = fh.readinto(memoryview(store)[len(rest):len(rest) + BLOCK])
+            final = got < BLOCK
+            buf = np.frombuffer(store, dtype=np.uint8, count=len(rest) + got)
             pos = 0
     if not n:
         raise DataError(f"{name} has a header (line {header_line}) but no data rows.")
@@ -507,11 +516,20 @@ def _check(code: int, err_line: int, err_value: int, name: str, ncols: int) -> N
                         "(\"\").")
 
 
+@numba.njit(cache=True, nogil=True)
+def _ascii(buf, start, end):
+    """Whether buf[start:end] is all ASCII (no byte of 128 or more)."""
+    acc = np.uint8(0)
+    for q in range(start, end):
+        acc |= buf[q]
+    return acc < 128
+
+
 def _check_text(buf: np.ndarray, start: int, end: int, name: str, line_after: int) -> None:
-    """The bytes of complete records must be UTF-8 text (ASCII, the common case, is checked in one step)."""
-    piece = buf[start:end].tobytes()
-    if piece.isascii():
+    """The bytes of complete records must be UTF-8 text (ASCII, the common case, is checked in one pass)."""
+    if _ascii(buf, start, end):
         return
+    piece = buf[start:end].tobytes()
     try:
         piece.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -374,7 +374,8 @@ class Preprocessing:
             if f["kind"] == "dropped":
                 out.append(f"left out {name!r}: {f['reason']}")
             elif f["kind"] == "categorical" and f["other"] and f.get("n_distinct", 0) > len(f["categories"]):
-                out.append(f"{name!r} has {f['n_distinct']:,} distinct values; its {len(f['categories'])} most frequent "
+                kept = len(f["categories"])
+                out.append(f"{name!r} has {f['n_distinct']:,} distinct values; its {kept} most frequent "
                            "are inputs, the others count as '(other)' (--max-categories changes it)")
             elif f["kind"] == "numeric" and f.get("parse"):
                 out.append(f"read {name!r} as numbers written with {style_text(f['parse'])}")
