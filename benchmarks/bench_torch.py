@@ -27,6 +27,7 @@ import time
 import numpy as np
 
 import neuronet as nn
+from neuronet.engines.layers import plain_layers
 
 from _common import machine, median_time
 
@@ -116,7 +117,7 @@ def e2e_runs(torch, w, dtype):
     X, y = e2e_data(w, dtype)
     net = nn.mlp(w["sizes"], hidden="relu", seed=0, dtype=dtype)
     kw = dict(loss=w["loss"], optimizer=w["optimizer"], step_size=w["step"], epochs=w["epochs"],
-              batch_size=w["batch"], seed=0)
+              batch_size=w["batch"], seed=0, schedule="constant")
     tdt = torch.float32 if dtype == "float32" else torch.float64
     xt = torch.tensor(X)
     yt = torch.tensor(y) if w["loss"] == "cross_entropy" else torch.tensor(y, dtype=tdt)
@@ -124,7 +125,10 @@ def e2e_runs(torch, w, dtype):
     for a, b in zip(w["sizes"], w["sizes"][1:]):
         layers += [torch.nn.Linear(a, b, dtype=tdt), torch.nn.ReLU()]
     model = torch.nn.Sequential(*layers[:-1])
-    start = [p.detach().clone() for p in model.parameters()]
+    start = []                                               # neuronet's starting weights: the same run
+    for wo, bo, n_s, n_t, _ in plain_layers(net.structure):
+        start += [torch.tensor(net.theta[wo:wo + n_s * n_t].reshape(n_s, n_t).T.copy()),
+                  torch.tensor(net.theta[bo:bo + n_t].copy())]
     lossf = (torch.nn.functional.cross_entropy if w["loss"] == "cross_entropy"
              else lambda out, target: ((out - target) ** 2).sum(-1).mean())
     box = {}

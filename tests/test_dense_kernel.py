@@ -8,23 +8,18 @@ with a short last batch, the full batch, and several restarts.
 from __future__ import annotations
 
 import math
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 import neuronet as nn
 from neuronet import initializers, losses, optimizers
-from neuronet.engines import _blas, dense as dense_kernel
+from neuronet.engines import dense as dense_kernel
 from neuronet.engines import MatrixEngine
 
 TOL = 1e-10
-# The NumPy path, then the compiled loop with NumPy's gemm (where it can be called, else np.dot),
-# with numba's np.dot, and the loop for large layers driven from Python (the last two: what runs
-# where NumPy's BLAS is not callable)
-VARIANTS = ("numpy", "compiled", "np.dot", "python")
+# The NumPy path, then the compiled loop (its products in SciPy's BLAS)
+VARIANTS = ("numpy", "compiled")
 
 
 def data(N, n_in, n_out, seed, kind="real"):
@@ -58,9 +53,6 @@ def run_both(net, X, Y, loss="squared", optimizer="sgd", batch_size=4, R=3, epoc
     for variant in VARIANTS:
         eng = MatrixEngine(S, lo, opt, dtype, compiled=variant != "numpy")
         assert eng.compiled == (variant != "numpy")
-        if variant in ("np.dot", "python"):         # without NumPy's gemm: numba's np.dot in the loop …
-            eng._blas = 0
-            eng._small_work = -1 if variant == "python" else 1 << 62   # … or the Python-driven loop
         theta = theta0.copy()
         state = opt.init_state(R, S.P, dtype, lr if opt.name == "rprop" else None)
         hist = eng.epochs(theta, state, X, Y, perms, bs, lr, factors, 3)
@@ -217,33 +209,21 @@ def test_compiled_forward_and_loss_match_numpy(hidden, loss, kind, monkeypatch):
     np.testing.assert_allclose(fast.forward(theta, view), reference, rtol=1e-12, atol=1e-13)
 
 
-def test_numpy_blas_is_found_where_numpy_ships_openblas():
-    """NumPy's wheels ship OpenBLAS with its CBLAS exported; there the compiled loop must use it (the
-    other BLAS is another thread pool: see _blas)."""
-    if not _blas._numpy_blas_files():
-        pytest.skip("this NumPy does not ship its own OpenBLAS")
-    assert _blas.AVAILABLE
-    assert MatrixEngine(nn.mlp([2, 3, 1]).structure, losses.get("squared"), optimizers.get("sgd"),
-                        np.float64)._blas == 1
-
-
-def test_training_without_numpy_blas_gives_the_same_result(tmp_path):
-    """With NumPy's gemm switched off (NEURONET_NUMPY_BLAS=0, as where it cannot be found) the names
-    resolve to a stub and the loops use np.dot; training ends where it ends with NumPy's gemm."""
-    script = (
-        "import sys, numpy as np, neuronet as nn\n"
-        "from neuronet.engines import _blas\n"
-        "rng = np.random.default_rng(0)\n"
-        "X, Y = rng.normal(size=(64, 20)), rng.normal(size=(64, 1))\n"
-        "r = nn.train(nn.mlp([20, 40, 30, 1], seed=0), X, Y, epochs=6, batch_size=16, engine='matrix', seed=1)\n"
-        "np.save(sys.argv[1], r.theta)\n"
-        "print(_blas.AVAILABLE)\n")
-    out = {}
-    for flag in ("0", "1"):
-        env = {**os.environ, "NEURONET_NUMPY_BLAS": flag}
-        res = subprocess.run([sys.executable, "-c", script, str(tmp_path / f"{flag}.npy")], env=env,
-                             capture_output=True, text=True, timeout=600)
-        assert res.returncode == 0, res.stderr
-        out[flag] = res.stdout.strip()
-    assert out["0"] == "False"
-    np.testing.assert_allclose(np.load(tmp_path / "0.npy"), np.load(tmp_path / "1.npy"), rtol=0, atol=1e-10)
+def test_blas_products_of_every_shape_and_reading_match_numpy():
+    """_gemm through SciPy's column-major BLAS: transposed views, one-row and one-column products (gemv),
+    padded rows, α and β, in both dtypes."""
+    rng = np.random.default_rng(11)
+    for dt in (np.float64, np.float32):
+        scratch = (np.zeros(6, np.int32), np.zeros(2, dt), np.zeros(2, np.uint8))
+        for m, k, n in [(7, 5, 3), (1, 6, 4), (6, 5, 1), (1, 3, 1), (9, 1, 4)]:
+            for ta in (False, True):
+                for tb in (False, True):
+                    A = rng.normal(size=(k, m)).astype(dt).T if ta else rng.normal(size=(m, k)).astype(dt)
+                    B = rng.normal(size=(n, k)).astype(dt).T if tb else rng.normal(size=(k, n)).astype(dt)
+                    C0 = rng.normal(size=(m, n + 2)).astype(dt)     # rows padded: C is a view with a longer stride
+                    C = C0.copy()
+                    dense_kernel._gemm(A, B, C[:, :n], 0.5, -2.0, scratch)
+                    want = 0.5 * (A.astype(np.float64) @ B.astype(np.float64)) - 2.0 * C0[:, :n]
+                    tol = 1e-12 if dt == np.float64 else 1e-5
+                    np.testing.assert_allclose(C[:, :n], want, rtol=tol, atol=tol, err_msg=f"{m, k, n, ta, tb, dt}")
+                    np.testing.assert_array_equal(C[:, n:], C0[:, n:])     # the padding is left alone

@@ -68,6 +68,26 @@ def test_restarts_on_two_workers_are_bit_identical_to_one_call(client, case):
         assert 0 < one.status.count("diverged") < R      # chunks mixing diverged and healthy restarts
 
 
+@pytest.mark.parametrize("case", ["matrix-numpy-path-for-the-whole-run", "neuron-logistic-chunks-of-one"])
+def test_a_chunk_takes_the_engine_paths_of_the_whole_run(client, case):
+    """The matrix engine picks NumPy's stacked arrays for 100 restarts of a tiny network and its compiled
+    loop for 25; the neuron engine runs one restart alone with the C library's exp. A chunk takes the
+    whole run's choice, so the bits do not depend on the cut (they did, in the last place, before)."""
+    X, Y = _data()
+    if case.startswith("matrix"):
+        net, R = nn.mlp([3, 8, 1], hidden="tanh", seed=5), 100
+        kw = dict(engine="matrix", epochs=3, seed=7, validation_fraction=0.25, early_stopping=True, patience=1)
+        sizes = (25, 33)
+    else:
+        net, R = nn.mlp([3, 6, 1], hidden="logistic", output="logistic", seed=5), 8
+        kw = dict(engine="neuron", epochs=12, seed=3, validation_fraction=0.25, early_stopping=True, patience=2)
+        Y = (Y > 0).astype(float)
+        sizes = (1, 3)
+    one = nn.train(net, X, Y, restarts=R, **kw)
+    for chunk_size in sizes:
+        assert_same(one, nn.train(net, X, Y, restarts=R, client=client, chunk_size=chunk_size, **kw))
+
+
 def test_a_chunk_whose_restarts_all_diverge_is_merged_and_every_restart_diverging_raises_as_one_call(client):
     X, Y = _data()
     net = nn.mlp([3, 4, 1], hidden="tanh", seed=0)
@@ -85,9 +105,10 @@ def test_a_chunk_whose_restarts_all_diverge_is_merged_and_every_restart_divergin
 
 
 def test_seed_none_draws_one_seed_for_every_chunk(client):
+    """(With a progress bar over the chunks, which changes nothing.)"""
     X, Y = _data()
     net = nn.mlp([3, 4, 1], hidden="tanh", seed=0)
-    r = nn.train(net, X, Y, restarts=8, epochs=3, engine="matrix", client=client, chunk_size=2)
+    r = nn.train(net, X, Y, restarts=8, epochs=3, engine="matrix", client=client, chunk_size=2, progress=True)
     again = nn.train(net, X, Y, restarts=8, epochs=3, engine="matrix", seed=r.config["seed"])
     assert np.array_equal(r.theta, again.theta)
 

@@ -56,3 +56,79 @@ def test_strings_where_lists_belong_are_refused_not_split(tmp_path, field, value
     path.write_text(json.dumps(doc))
     r = CliRunner().invoke(app, ["show", str(path)])
     assert r.exit_code == 1 and "damaged preprocessing record" in r.output and "Traceback" not in r.output
+
+
+@pytest.mark.parametrize("field, value", [("rows", "abc"), ("accuracy", "x"), ("accuracy", [1]), ("accuracy", 10**400),
+                                          ("rows", None), ("balanced_accuracy", {"a": 1})],
+                         ids=["rows-text", "accuracy-text", "accuracy-list", "accuracy-huge", "rows-null", "bacc-dict"])
+def test_show_prints_a_model_files_odd_metrics_record_without_a_traceback(tmp_path, field, value):
+    path = tmp_path / "m.json"
+    assert CliRunner().invoke(app, ["train", "iris", "--epochs", "2", "--out", str(path), "-q"]).exit_code == 0
+    doc = json.loads(path.read_text())
+    doc["info"]["metrics"]["training"][field] = value
+    path.write_text(json.dumps(doc))
+    r = CliRunner().invoke(app, ["show", str(path)])
+    assert r.exit_code == 0 and "Traceback" not in r.output, r.output
+    assert "training (" in r.output and "validation (30 rows): accuracy" in r.output
+
+
+def test_evaluate_ignores_a_training_rows_record_with_a_huge_sampling_rate(tmp_path):
+    path = tmp_path / "m.json"
+    assert CliRunner().invoke(app, ["train", "iris", "--epochs", "2", "--out", str(path), "-q"]).exit_code == 0
+    doc = json.loads(path.read_text())
+    doc["info"]["training_rows"]["sample_1_in"] = 2**70
+    path.write_text(json.dumps(doc))
+    r = CliRunner().invoke(app, ["evaluate", str(path), "iris"])
+    assert r.exit_code == 0 and "Traceback" not in r.output and "accuracy" in r.output
+
+
+def test_a_preprocessing_number_too_large_for_a_float_is_a_damaged_record(tmp_path):
+    path = tmp_path / "m.json"
+    assert CliRunner().invoke(app, ["train", "iris", "--epochs", "2", "--out", str(path), "-q"]).exit_code == 0
+    doc = json.loads(path.read_text())
+    doc["info"]["preprocessing"]["features"][0]["mean"] = 10**400
+    path.write_text(json.dumps(doc))
+    for cmd in (["show", str(path)], ["predict", str(path), "iris"]):
+        r = CliRunner().invoke(app, cmd)
+        assert r.exit_code == 1 and "damaged preprocessing record" in r.output and "Traceback" not in r.output
+
+
+ODD = [None, True, -1, 0, 2**70, 1e308, -1e308, "x", "", [], {}, [1, "a"], {"a": None}, -0.5, "[red]", "\x1b[2J",
+       10**400, [[1]], "1e999"]
+
+
+def _paths(o, pre=()):
+    if isinstance(o, dict):
+        for k, v in o.items():
+            yield pre + (k,)
+            yield from _paths(v, pre + (k,))
+    elif isinstance(o, list):
+        for i, v in enumerate(o[:3]):
+            yield pre + (i,)
+            yield from _paths(v, pre + (i,))
+
+
+def test_fuzzed_info_of_a_model_file_never_ends_in_a_traceback(tmp_path):
+    """Odd values anywhere in a model's info (preprocessing, metrics, training record): show and predict
+    either work or refuse in one line."""
+    import random
+
+    base_path = tmp_path / "base.json"
+    assert CliRunner().invoke(app, ["train", "iris", "--epochs", "2", "--out", str(base_path), "-q"]).exit_code == 0
+    base = json.loads(base_path.read_text())
+    places = list(_paths(base["info"]))
+    rng = random.Random(20261202)
+    path = tmp_path / "m.json"
+    for _ in range(40):
+        doc = json.loads(json.dumps(base))
+        where = rng.choice(places)
+        node = doc["info"]
+        for k in where[:-1]:
+            node = node[k]
+        node[where[-1]] = rng.choice(ODD)
+        path.write_text(json.dumps(doc))
+        for cmd in (["show", str(path)], ["predict", str(path), "iris"]):
+            r = CliRunner().invoke(app, cmd)
+            assert r.exception is None or isinstance(r.exception, SystemExit), (where, cmd, repr(r.exception))
+            if r.exit_code:
+                assert r.output.startswith("error: ") and len(r.output.strip().splitlines()) == 1, r.output

@@ -116,3 +116,28 @@ def test_orphans_of_dead_writers_are_removed_and_nothing_else(tmp_path):
     nn.save(small(), target)
     left = sorted(p.name for p in tmp_path.iterdir())
     assert left == sorted([target.name, live.name, other.name, neighbour.name, old_style_now.name])
+
+
+def test_a_loop_of_symlinks_is_refused_and_left_as_it_is(tmp_path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.symlink_to(b)
+    b.symlink_to(a)
+    with pytest.raises(ModelFileError, match="loop of symbolic links"):
+        nn.save(small(), a)
+    assert a.is_symlink() and b.is_symlink()
+
+
+def test_a_dangling_symlink_is_written_where_it_points(tmp_path):
+    link = tmp_path / "link.json"
+    link.symlink_to(tmp_path / "new.json")
+    nn.save(small(), link)
+    assert link.is_symlink() and (tmp_path / "new.json").is_file()
+
+
+@pytest.mark.parametrize("other", ["--report", "--checkpoint"])
+def test_two_outputs_naming_one_file_are_refused(tmp_path, other):
+    (tmp_path / "link.json").symlink_to(tmp_path / "m.json")
+    r = CliRunner().invoke(app, ["train", "iris", "--epochs", "2", "--out", str(tmp_path / "m.json"), other,
+                                 str(tmp_path / "link.json"), "-q"])
+    assert r.exit_code == 1 and f"--out and {other} name the same file" in r.output
+    assert not (tmp_path / "m.json").exists()

@@ -123,6 +123,7 @@ def test_cli_resume_with_a_changed_option_is_one_clear_error(tmp_path, first, th
     r = CliRunner().invoke(app, base + first + then + ["--resume", str(tmp_path / "ck")])
     assert r.exit_code == 1 and "Traceback" not in r.output
     assert f"made with {option}=" in r.output and f"this call has {option}=" in r.output
+    assert "(set by --" in r.output and "without --resume" in r.output      # in the command line's words
     assert len(r.output.strip().splitlines()) == 1
 
 
@@ -201,3 +202,23 @@ def test_an_unseeded_run_with_a_drawn_validation_split_says_why_it_cannot_resume
     kw["validation_fraction"] = None                       # without a drawn split, an unseeded run resumes
     nn.train(net, X, Y, checkpoint=tmp_path / "ck2", callback=lambda info: info["epoch"] == 3, **kw)
     assert nn.train(net, X, Y, resume=tmp_path / "ck2", **kw).epochs_run.tolist() == [6, 6]
+
+
+@pytest.mark.parametrize("engine, dtype, extra", [
+    ("neuron", "float64", dict(early_stopping=True, patience=3, tol=1e-3)),
+    ("matrix", "float32", dict(validation_fraction=0.25, early_stopping=True, patience=4)),
+    ("neuron", "float32", dict(optimizer="sgd", momentum=0.9, target_loss=0.05)),
+    ("matrix", "float64", dict(optimizer="rprop", batch_size=None)),
+])
+def test_stopped_and_resumed_runs_are_bit_identical_to_straight_ones(tmp_path, engine, dtype, extra):
+    X, Y = data(48, seed=3)
+    kw = {**dict(optimizer="adam", step_size=0.02, epochs=30, batch_size=8, restarts=4, seed=2, engine=engine),
+          **extra}
+    net = nn.mlp([3, 5, 1], hidden="tanh", seed=0, dtype=dtype)
+    ck = tmp_path / "ck"
+    nn.train(net, X, Y, checkpoint=ck, checkpoint_every=4, callback=lambda info: info["epoch"] == 12, **kw)
+    resumed = nn.train(net, X, Y, resume=ck, checkpoint=ck, checkpoint_every=4, **kw)
+    straight = nn.train(net, X, Y, **kw)
+    np.testing.assert_array_equal(resumed.theta, straight.theta)
+    np.testing.assert_array_equal(resumed.history, straight.history)
+    assert resumed.status == straight.status and resumed.epochs_run.tolist() == straight.epochs_run.tolist()

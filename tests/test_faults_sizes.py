@@ -70,3 +70,12 @@ def test_cli_refuses_in_one_line(tmp_path, one_gb, args, reduce):
 def test_available_memory_is_read_from_the_system():
     free = _memory.available()
     assert free is None or free > 0
+
+
+def test_a_memory_error_the_estimate_missed_is_still_one_line(tmp_path, monkeypatch):
+    def no_memory(*args, **kwargs):
+        raise MemoryError
+    monkeypatch.setattr(nn, "train", no_memory)
+    r = CliRunner().invoke(app, ["train", "iris", "--out", str(tmp_path / "m.json")])
+    assert r.exit_code == 1 and r.output.startswith("error: out of memory") and "Traceback" not in r.output
+    assert len(r.output.strip().splitlines()) == 1

@@ -47,6 +47,7 @@ _LAZY = {
     "examples": "model.examples", "files": "model.files", "activations": "model.activations",
     "losses": "model.losses", "optimizers": "model.optimizers", "schedules": "model.schedules",
     "initializers": "model.initializers", "metrics": "model.metrics",
+    "distributed": "distributed",
 }
 # Functions that load on first use, as (module, name).
 _LAZY_FUNCTIONS = {"save": ("model.files", "save"), "load_model": ("io.model", "load_model")}

@@ -86,8 +86,10 @@ def target(path: str | os.PathLike, may_replace: Callable[[Path], bool] | None =
         st = os.stat(path)
     except FileNotFoundError:
         return path
-    except OSError:  # unreadable: let the write itself say why
-        return path
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:      # a loop of symlinks: replacing one would break the loop's owner's links
+            raise NotRegularFileError(errno.ELOOP, "it is a loop of symbolic links, not a file", str(path)) from None
+        return path                       # unreadable: let the write itself say why
     if not stat.S_ISREG(st.st_mode):
         kind = "folder" if stat.S_ISDIR(st.st_mode) else "device, FIFO or socket"
         raise NotRegularFileError(errno.EINVAL, f"it exists and is a {kind}, not a regular file; neuronet writes "

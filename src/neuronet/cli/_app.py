@@ -122,6 +122,9 @@ def _handled(fn: Callable) -> Callable:
         except KeyboardInterrupt:
             print("interrupted.", file=sys.stderr)
             raise typer.Exit(INTERRUPTED) from None
+        except MemoryError:   # sizes are estimated before allocating; should an estimate fall short, still one line
+            _fail("out of memory. Reduce the restarts, the epochs, the network's size or the data (neuronet checks "
+                  "sizes before allocating, but this call needed more than it estimated).")
 
     return run
 

@@ -18,7 +18,8 @@ import typer
 
 from ..errors import DataError, TrainingError
 from ..io import tabular
-from ._app import (INTERRUPTED, Engine, Task, _activation, _command_line, _handled, _hidden, _loss, _names,
+from . import _metrics
+from ._app import (INTERRUPTED, Engine, Missing, Task, _activation, _command_line, _handled, _hidden, _loss, _names,
                    _optimizer, _out, _positive, _schedule, app, parse_hidden, parse_schedule, safe)
 
 GRID_HELP = ("The grid: name=value,value;… with names hidden (sizes as 16 or 32x16), activation, optimizer, "
@@ -117,6 +118,14 @@ def sweep(
     categorical: Optional[str] = typer.Option(None, help="Columns to one-hot encode even though they hold "
                                                          "numbers (comma separated)."),
     drop: Optional[str] = typer.Option(None, help="Columns to leave out of the inputs (comma separated)."),
+    use: Optional[str] = typer.Option(None, help="Columns to use as inputs even though they look like identifiers "
+                                                 "(comma separated)."),
+    max_categories: int = typer.Option(tabular.MAX_CATEGORIES, "--max-categories", min=1,
+                                       help="Inputs one text column becomes at most, as for train."),
+    missing: Missing = typer.Option(Missing.impute, help="impute or error, as for train."),
+    validation_data: Optional[str] = typer.Option(None, "--validation-data", metavar="FILE",
+                                                  help="Validation rows from this CSV file instead of a share of "
+                                                       "DATA."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary."),
 ) -> None:
     """Train every setting of a grid, each with --restarts restarts; save the best model and the table.
@@ -131,10 +140,8 @@ def sweep(
     import neuronet as nn  # noqa: PLC0415
     from ..distributed._dask import connected  # noqa: PLC0415
     from ..distributed.restarts import warm  # noqa: PLC0415
-    from ..model import files  # noqa: PLC0415
-    from ..model import metrics as metric_fns  # noqa: PLC0415
-    from . import _metrics  # noqa: PLC0415
-    from .train import _fit_data  # noqa: PLC0415  (the split and preprocessing of train)
+    from ..model import files, metrics as metric_fns  # noqa: PLC0415
+    from .train import _fit_data  # noqa: PLC0415  (train's own reading, split and preprocessing)
 
     settings = parse_grid(grid)
     if out.suffix.lower() not in (".json", ".safetensors"):
@@ -145,13 +152,13 @@ def sweep(
     tabular.check_writable(out, "model")
     tabular.check_writable(results, "results")
 
-    # -- the data, once: the same split and preprocessing as `neuronet train` (the statistics fitted on the
-    #    training rows only) ----------------------------------------------------------------------
-    t, t_tr, t_va, prep = _fit_data(data, target, task, None, validation_fraction, seed, _names(categorical),
-                                    _names(drop), [], tabular.MAX_CATEGORIES, "impute", loss, quiet)
+    # -- the data, once: the same split and preprocessing as `neuronet train` (its own function) ---------
+    t, t_tr, t_va, prep = _fit_data(data, target, task, validation_data, validation_fraction, seed,
+                                    _names(categorical), _names(drop), _names(use), max_categories, missing.value,
+                                    loss, quiet)
     for lo in settings.get("loss", []):
         _check_grid_loss(prep, lo)
-    X_tr, y_tr = prep.transform(t_tr), prep.encode_target(t_tr)                  # (B_tr, n_in), (B_tr,)
+    X_tr, y_tr = prep.transform(t_tr), prep.encode_target(t_tr)                   # (B_tr, n_in), (B_tr,)
     parts = {"training": (X_tr, y_tr)}
     val = None
     if t_va is not None:
@@ -172,7 +179,7 @@ def sweep(
                 schedule=parse_schedule(schedule), batch_size=batch_size or None, early_stopping=early_stopping,
                 patience=patience, engine=engine.value)
     except KeyboardInterrupt:
-        print(f"sweep interrupted; the finished settings are in {results}. Continue with the same command:\n"
+        print(f"sweep interrupted; the finished settings are in {safe(results)}. Continue with the same command:\n"
               f"  {_command_line(ctx)}", file=sys.stderr)
         raise typer.Exit(INTERRUPTED) from None
     except TrainingError as e:
@@ -180,17 +187,17 @@ def sweep(
 
     setting = best.info["sweep"]["setting"]
     metrics = {name: _metrics.of_encoded(best, prep, Xp, yp) for name, (Xp, yp) in parts.items()}
-    best.info["training_rows"] = metric_fns.fingerprint(X_tr, y_tr)
-    arch_hidden = [int(s) for s in setting["hidden"].split("x")] if setting.get("hidden", "none") != "none" else (
-        [] if "hidden" in setting else sizes)
+    best.info["training_rows"] = metric_fns.fingerprint(X_tr, y_tr)      # as train records it (evaluate reads it)
+    arch_hidden = ([int(v) for v in setting["hidden"].split("x")] if setting["hidden"] != "none" else []) \
+        if "hidden" in setting else sizes
     best.info.update({"preprocessing": prep.to_dict(), "metrics": metrics, "source": t.source,
-                      "data": data if data != "-" else None,
+                      "data": data if data != "-" else None, "validation_data": validation_data,
                       "task_reason": tabular.task_reason(t, prep.target, prep.task, task.value if task else None),
                       "architecture": {"hidden": arch_hidden, "activation": setting.get("activation", activation),
                                        "output": "identity"}})
     files.save(best, out)
     if not quiet:
-        _print_sweep(table, best, metrics, prep, out, results, has_val=val is not None)
+        _print_sweep(table, metrics, out, results, has_val=val is not None)
 
 
 def _check_grid_loss(prep, loss: str) -> None:
@@ -201,10 +208,8 @@ def _check_grid_loss(prep, loss: str) -> None:
         raise DataError(f"--grid loss={loss} is {kind} loss, but the task is {prep.task} (target {prep.target!r}).")
 
 
-def _print_sweep(table, best, metrics, prep, out, results, has_val: bool) -> None:
+def _print_sweep(table, metrics, out, results, has_val: bool) -> None:
     from rich.table import Table  # noqa: PLC0415
-
-    from . import _metrics  # noqa: PLC0415
 
     con = _out()
     score = "best_val_loss" if has_val else "best_train_loss"
@@ -215,11 +220,11 @@ def _print_sweep(table, best, metrics, prep, out, results, has_val: bool) -> Non
     for col in ["rank", *grid_cols, score, score.replace("best", "median"), "diverged", "seconds", "status"]:
         view.add_column(col.replace("_", " "), justify="left" if col in ("status", *grid_cols) else "right")
     for rank, (_, r) in enumerate(ranked.head(10).iterrows(), start=1):
-        status = r["status"] if r["status"] == "ok" else f"failed: {str(r['reason'])[:60]}"
-        view.add_row(str(rank), *(str(r[c]) for c in grid_cols), _num(r[score]),
+        status = r["status"] if r["status"] == "ok" else safe(f"failed: {str(r['reason'])[:60]}")
+        view.add_row(str(rank), *(safe(str(r[c])) for c in grid_cols), _num(r[score]),
                      _num(r[score.replace("best", "median")]), str(int(r["diverged"])), f"{r['seconds']:.2f}", status)
     if len(table) > 10:
-        view.caption = f"… and {len(table) - 10} more settings in {results}"
+        view.caption = f"… and {len(table) - 10} more settings in {safe(results)}"
     con.print(view)
     for name, m in metrics.items():
         con.print(f"best setting, {name} ({m['rows']:,} rows): {safe(_metrics.line(m))}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -99,6 +100,7 @@ def train(
         _check_output(report, "report", "--report")
     if checkpoint is not None:
         _check_output(checkpoint, "checkpoint", "--checkpoint", checkpoint_file.is_checkpoint)
+    _check_distinct({"--out": out, "--report": report, "--checkpoint": checkpoint})
     if resume is not None and not resume.exists():
         raise ModelFileError(f"Cannot resume: the checkpoint {str(resume)!r} does not exist.")
 
@@ -230,6 +232,19 @@ def _check_output(path: Path, what: str, option: str, may_replace=None) -> None:
         write_target(path, may_replace, "neuronet checkpoint" if may_replace else f"{what} file")
     except NotRegularFileError as exc:
         raise DataError(f"Cannot write the {what} to {option} {str(path)!r}: {exc.strerror}.") from None
+
+
+def _check_distinct(paths: dict) -> None:
+    """Two outputs naming one file would overwrite each other (a report over the model just saved)."""
+    seen: dict = {}
+    for option, path in paths.items():
+        if path is None:
+            continue
+        key = os.path.realpath(path)
+        if key in seen:
+            raise DataError(f"{seen[key]} and {option} name the same file, {str(path)!r}; the second write would "
+                            "replace the first. Give each its own path.")
+        seen[key] = option
 
 
 def _check_loss(prep: tabular.Preprocessing) -> None:

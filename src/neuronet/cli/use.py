@@ -208,7 +208,17 @@ def _print_model(model, net, counts, prep) -> None:
     if isinstance(metrics, dict) and prep is not None:
         for name, m in metrics.items():
             if isinstance(m, dict) and "rows" in m:
-                con.print(f"{safe(name)} ({m['rows']:,} rows): {safe(_metrics.line(m))}")
+                rows = f"{m['rows']:,}" if isinstance(m["rows"], int) else safe(m["rows"])   # from the file
+                con.print(f"{safe(name)} ({rows} rows): {safe(_stored_metrics(m))}")
+
+
+def _stored_metrics(m: dict) -> str:
+    """The metrics line of a record read from a model file's info, which may hold anything: a record that
+    is not the shape neuronet writes is said to be so instead of ending in a traceback."""
+    try:
+        return _metrics.line(m)
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError):
+        return "(not a metrics record of neuronet's; see show --json)"
 
 
 def _shown_info(info: dict) -> dict:

@@ -19,10 +19,9 @@ What the cut must not change, and so is settled here, once, for the whole run:
 * the engine: ``engine='auto'`` picks by the whole run's restart count, as one call would;
 * per-restart arrays (a step size per restart, ``optimizer_state``) are cut with the restarts.
 
-The neuron engine runs fewer than four restarts with the C library's exp rather than its own
-(they agree to 1 ulp), so with logistic or softplus neurons a chunk of one to three restarts
-can differ from the same restarts trained beside others in the last bit; the default chunks
-hold at least four restarts.
+The engines choose their paths (compiled loop or NumPy's stacked arrays; one lane or lanes side by
+side) for the run's R once, and a chunk takes the whole run's choice (``engines.run_of``), so no
+restart's arithmetic depends on the cut.
 """
 
 from __future__ import annotations
@@ -41,7 +40,7 @@ from ..training.loop import all_diverged_error
 from ..training.options import step_size_record
 from ._dask import check_client, total_threads
 
-MIN_CHUNK = 4           # restarts per chunk at least (see the module's note on the neuron engine)
+MIN_CHUNK = 4           # restarts per chunk at least: the engines run many side by side faster than few
 TASKS_PER_THREAD = 4    # chunks per worker thread: enough to balance uneven chunks and to lose little to a dead worker
 
 _NOT_ON_A_CLUSTER = ("checkpoint", "resume", "callback")
@@ -112,7 +111,7 @@ def train_on_client(client, net, X, Y, *args, chunk_size: int | None = None, **k
             ckw["step_size"] = step[a:a + n]
         if isinstance(state, dict):
             ckw["optimizer_state"] = {k: (v if k == "t" else np.asarray(v)[a:a + n]) for k, v in state.items()}
-        futures.append(client.submit(train_chunk, net, Xf, Yf, valf, first + a, n, ckw,
+        futures.append(client.submit(train_chunk, net, Xf, Yf, valf, first + a, n, R, ckw,
                                      key=f"neuronet-restarts-{c}-{token}", pure=False))
     parts = _gather(client, futures, progress)
     return merge(parts, net, first, kw, time.perf_counter() - t_start)
@@ -149,12 +148,16 @@ def _engine_for(net, X, Y, R: int, kw: dict) -> str:
     return eng.name
 
 
-def train_chunk(net, X, Y, val, first: int, count: int, kw: dict) -> TrainResult:
-    """One chunk on a worker: ``train`` for restarts first … first+count−1. A chunk whose restarts all
-    diverged still returns its record (the other chunks may hold the best restart)."""
+def train_chunk(net, X, Y, val, first: int, count: int, total: int, kw: dict) -> TrainResult:
+    """One chunk on a worker: ``train`` for restarts first … first+count−1 of a run of ``total``, whose
+    engine paths it takes (``engines.run_of``). A chunk whose restarts all diverged still returns its
+    record (the other chunks may hold the best restart)."""
+    from ..engines import run_of  # noqa: PLC0415
+
     _threads_of_this_worker()
     try:
-        return _train(net, X, Y, restarts=count, first_restart=first, validation_data=val, **kw)
+        with run_of(total):
+            return _train(net, X, Y, restarts=count, first_restart=first, validation_data=val, **kw)
     except TrainingError as e:
         if getattr(e, "result", None) is None:
             raise

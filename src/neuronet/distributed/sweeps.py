@@ -61,8 +61,21 @@ def expand_grid(grid: dict) -> list[dict]:
         v = [v] if isinstance(v, (str, dict)) or not hasattr(v, "__iter__") else list(v)
         if not v:
             raise DataError(f"grid[{k!r}] has no values; give at least one.")
-        values[k] = [tuple(int(s) for s in x) if k == "hidden" else x for x in v]
+        values[k] = [_sizes(x) if k == "hidden" else x for x in v]
     return [dict(zip(values, combo)) for combo in itertools.product(*values.values())]
+
+
+def _sizes(x) -> tuple:
+    """A 'hidden' value: 16 or (32, 16) or () for none."""
+    if isinstance(x, (int, np.integer)):
+        return (int(x),)
+    try:
+        sizes = tuple(int(s) for s in x)
+    except (TypeError, ValueError):
+        sizes = (0,)
+    if any(s < 1 for s in sizes):
+        raise DataError(f"grid['hidden'] values are layer sizes such as 16 or (32, 16); received {x!r}.")
+    return sizes
 
 
 def _text(k: str, v) -> str:
@@ -163,7 +176,10 @@ def sweep(X, Y, grid: dict, *, restarts: int = 8, epochs: int = 100, seed: int =
     """
     pd = _pandas()
     settings = expand_grid(grid)
-    bad = sorted({"restarts", "seed", "epochs", "validation_fraction", "client", "first_restart"} & set(train_kwargs))
+    if "validation_fraction" in train_kwargs:
+        raise DataError("sweep() ranks restarts and settings on validation_data=(X_val, Y_val), the same rows for "
+                        "every setting; split them off first (e.g. with sklearn's train_test_split).")
+    bad = sorted({"restarts", "seed", "epochs", "client", "first_restart"} & set(train_kwargs))
     if bad:
         raise DataError(f"sweep() takes {bad[0]} as its own argument, not among train's options.")
     for name, v in (("restarts", restarts), ("epochs", epochs)):

@@ -19,6 +19,10 @@ never depends on the cache.
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from typing import Iterator
+
 from ..errors import DataError
 from ..model.structure import Structure
 from .choice_costs import choose_engine, matrix_costs, small_job  # noqa: F401 (the engines' interface)
@@ -36,8 +40,36 @@ class NumpyEngine(MatrixEngine):
         super().__init__(S, loss, optimizer, dtype, compiled=False)
 
 
+_RUN = threading.local()
+
+
+@contextlib.contextmanager
+def run_of(restarts: int) -> Iterator[None]:
+    """Engines made in this block (on this thread) choose their paths as for a run of ``restarts``
+    restarts: a chunk of a larger run (``neuronet.distributed``) then takes the paths the whole run
+    takes, and so gives the same bits."""
+    old = getattr(_RUN, "restarts", None)
+    _RUN.restarts = int(restarts)
+    try:
+        yield
+    finally:
+        _RUN.restarts = old
+
+
 def make_engine(name: str, S: Structure, loss, opt, dtype, batch_size: int, N: int, R: int,
                 epochs: int | None = None):
+    """The engine for R restarts (see ``_make_engine``). Its paths (the matrix engine's compiled loop or
+    NumPy's stacked arrays, the neuron engine's one lane or lanes side by side) are chosen for the run's R once
+    (``path_restarts``), not again as restarts stop: a restart's arithmetic then never depends on how
+    many others are still running, or on how a run was cut into chunks (``run_of``)."""
+    R = getattr(_RUN, "restarts", None) or R
+    eng = _make_engine(name, S, loss, opt, dtype, batch_size, N, R, epochs)
+    eng.path_restarts = R
+    return eng
+
+
+def _make_engine(name: str, S: Structure, loss, opt, dtype, batch_size: int, N: int, R: int,
+                 epochs: int | None = None):
     """The engine called ``name`` for this job; ``auto`` picks the one predicted fastest, compiling counted.
 
     ``epochs`` (the most the run will do) lets ``auto`` send a small job to the numpy engine

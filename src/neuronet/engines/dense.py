@@ -11,21 +11,20 @@ a network one batch is a handful of matrix products and a few passes over their 
 NumPy pays about a microsecond of Python and dispatch for each of the ~35 array operations
 this takes, which is most of the time for small layers (a batch of 32 through 64-64-10 is a
 few microseconds of arithmetic). Here the whole run of K epochs is one compiled call: the
-products go to NumPy's own BLAS, called from the compiled code (``_blas``: CBLAS gemm and gemv,
-one thread pool with NumPy's, no allocation), the element-wise work is fused into one pass per level (bias +
-activation, f(z) written over z where f' needs only f(z); derivative + bias gradient, fused with
-the outer product below a one-neuron level), each level is updated as soon as its gradient is
-made, and plain SGD's update θ ← θ − η·Aᵀδ is gemm's own accumulation (β = 1) into the weights.
-The update rules are those of ``optimizers.py`` in the same order of operations, so the
-trajectories are the NumPy engine's to rounding error (tested to 1e-10).
+products go to BLAS, called from the compiled code (``_blas``: SciPy's gemm and gemv, no
+allocation), the element-wise work is fused into one pass per level (bias + activation, f(z)
+written over z where f' needs only f(z); derivative + bias gradient, fused with the outer product
+below a one-neuron level), each level is updated as soon as its gradient is made, and plain SGD's
+update θ ← θ − η·Aᵀδ is gemm's own accumulation (β = 1) into the weights. The rows of a batch are
+gathered inside the loop into one reused buffer. The activations, loss gradients and update rules
+are ``kernels.py``'s (optimizers.py's order of operations), so the trajectories are the NumPy
+engine's to rounding error (tested to 1e-10). ``run_forward`` is the same forward pass alone (the
+loss before and after training, predictions), a fixed number of rows at a time.
 
-Where NumPy's BLAS cannot be called (``_blas.AVAILABLE`` false) the products use numba's
-``np.dot`` (SciPy's BLAS, another thread pool), and large layers (over ``SMALL_BATCH_WORK``
-multiply-adds a batch) run the same loop driven from Python, ``numpy_blas_epochs``, so that their
-products stay in NumPy's pool (see the note there). Other structures (skip connections, masked
-blocks, several bias neurons into one level, outputs in hidden levels, mixed activations in a
-level) stay on the NumPy path, and so do many restarts of a tiny network, which NumPy's stacked
-arrays run faster than this loop's one restart at a time (``train.matrix_costs``).
+Other structures (skip connections, masked blocks, several bias neurons into one level, outputs in
+hidden levels, mixed activations in a level) stay on the NumPy path, and so do many restarts of a
+tiny network, which NumPy's stacked arrays run faster than this loop's one restart at a time
+(``choice_costs.matrix_costs``).
 """
 
 from __future__ import annotations
@@ -34,16 +33,13 @@ import numpy as np
 from numba import njit
 
 from . import _blas, kernels
-from .kernels import (HALF, IDENTITY, IN_PLACE, INLINE, JIT, LEAKY, LOGISTIC, ONE, RELU, SGD, TANH, TWO, ZERO,
-                      in_place)
+from .kernels import HALF, IDENTITY, INLINE, JIT, LEAKY, LOGISTIC, ONE, RELU, SGD, TANH, TWO, ZERO, in_place
 from .layers import ACT, B_OFF, N_S, N_T, W_OFF, plain_layers  # noqa: F401 (re-exported)
 
 
 # Products: BLAS for all but the smallest, where the call itself costs more than the arithmetic (a
-# 4×2 @ 2×2 product of XOR: ~0.3 µs in BLAS, a few ns in a loop). BLAS is NumPy's own through its
-# CBLAS gemm (``_blas``: one thread pool with NumPy's, and β = 1 for fused updates) when ``blas`` is 1,
-# else numba's np.dot (SciPy's OpenBLAS). (One call site per product and a transposed view rather
-# than flags: each np.dot and loop nest the compiler instantiates adds seconds to the first run.)
+# 4×2 @ 2×2 product of XOR: ~0.3 µs in BLAS, a few ns in a loop). (One call site per product and a
+# transposed view rather than flags: each loop nest the compiler instantiates adds seconds to the first run.)
 _LOOP_WORK = 4096   # multiply-adds up to which a product runs as a plain loop
 
 
@@ -61,13 +57,13 @@ def _mm(A, B, C):
                 C[i, j] += a * B[q, j]
 
 
-# (_layout, _gemm and _in_place are ordinary compiled functions: a call costs nanoseconds next to a
-# product over 4,096 multiply-adds, and each inlined copy costs the compiler seconds)
+# (_layout and _gemm are ordinary compiled functions: a call costs nanoseconds next to a product over
+# 4,096 multiply-adds, and each inlined copy costs the compiler seconds)
 @njit(**JIT)
 def _layout(M, it):
-    """How CBLAS (row-major) reads M: (NO_TRANS, row stride) when its rows are contiguous, else
+    """How a row-major reading sees M: (NO_TRANS, row stride) when its rows are contiguous, else
     (TRANS, column stride) — M is then a transposed view. In elements, at least 1 and at least the
-    contiguous dimension, as CBLAS checks (a one-row or one-column array fits either reading)."""
+    contiguous dimension, as BLAS checks (a one-row or one-column array fits either reading)."""
     rows, cols = M.shape
     s0, s1 = M.strides[0] // it, M.strides[1] // it
     if (s1 == 1 or cols == 1) and (s0 >= cols or rows == 1):
@@ -75,55 +71,26 @@ def _layout(M, it):
     return _blas.TRANS, max(1, s1 if cols > 1 else rows)
 
 
-# Routes to BLAS (``blas`` below; the comparison in benchmarks/bench_blas.py chooses one).
-NP_DOT, NUMPY_BLAS, SCIPY_BLAS = 0, 1, 2
 _N, _T = 78, 84                                           # 'N' and 'T', Fortran BLAS's transpose flags
 
 
 @njit(**JIT)
-def _f_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, scratch):
-    """Row-major C = α·op(A)·op(B) + β·C through SciPy's (column-major) gemm, as Cᵀ = op(B)ᵀ·op(A)ᵀ.
-    a, b, c: addresses; scratch: (int32[6], dtype[2], uint8[2]) for the arguments passed by address."""
-    iw, fw, cw = scratch
-    cw[0] = _N if tb == _blas.NO_TRANS else _T
-    cw[1] = _N if ta == _blas.NO_TRANS else _T
-    iw[0], iw[1], iw[2], iw[3], iw[4], iw[5] = n, m, k, ldb, lda, ldc
-    fw[0], fw[1] = alpha, beta
-    ci, ii, fi = cw.ctypes.data, iw.ctypes.data, fw.ctypes.data
-    i4, fs = np.uintp(4), np.uintp(fw.itemsize)
-    if fw.itemsize == 4:
-        _blas.f_sgemm(ci, ci + np.uintp(1), ii, ii + i4, ii + 2 * i4, fi, b, ii + 3 * i4, a, ii + 4 * i4, fi + fs, c,
-                      ii + 5 * i4)
-    else:
-        _blas.f_dgemm(ci, ci + np.uintp(1), ii, ii + i4, ii + 2 * i4, fi, b, ii + 3 * i4, a, ii + 4 * i4, fi + fs, c,
-                      ii + 5 * i4)
+def _gemm(A, B, C, alpha, beta, scratch):
+    """C = α·A·B + β·C in BLAS. A and B may be transposed views (Aᵀ, Wᵀ) of arrays with contiguous rows,
+    as every array here is (C-ordered data, reshaped ranges of flat buffers); C has contiguous rows.
 
-
-@njit(**JIT)
-def _f_gemv(t, rows, cols, alpha, a, lda, x, incx, beta, y, incy, scratch):
-    """Row-major y = α·op(M)·x + β·y through SciPy's (column-major) gemv: M read as its transpose."""
-    iw, fw, cw = scratch
-    cw[0] = _T if t == _blas.NO_TRANS else _N
-    iw[0], iw[1], iw[2], iw[3], iw[4] = cols, rows, lda, incx, incy
-    fw[0], fw[1] = alpha, beta
-    ci, ii, fi = cw.ctypes.data, iw.ctypes.data, fw.ctypes.data
-    i4, fs = np.uintp(4), np.uintp(fw.itemsize)
-    if fw.itemsize == 4:
-        _blas.f_sgemv(ci, ii, ii + i4, fi, a, ii + 2 * i4, x, ii + 3 * i4, fi + fs, y, ii + 4 * i4)
-    else:
-        _blas.f_dgemv(ci, ii, ii + i4, fi, a, ii + 2 * i4, x, ii + 3 * i4, fi + fs, y, ii + 4 * i4)
-
-
-@njit(**JIT)
-def _gemm(A, B, C, alpha, beta, route, scratch):
-    """C = α·A·B + β·C in BLAS (``route``: NUMPY_BLAS or SCIPY_BLAS). A and B may be transposed views (Aᵀ, Wᵀ)
-    of arrays with contiguous rows, as every array here is (C-ordered data, reshaped ranges of flat
-    buffers); C has contiguous rows. A product into one column or one row is a gemv."""
+    Fortran BLAS is column-major: a row-major array is its transpose there, so the call computes
+    Cᵀ = op(B)ᵀ·op(A)ᵀ. A product into one column or one row is a gemv. scratch: (int32[6], dtype[2],
+    uint8[2]), where the arguments passed by address are written."""
     it = C.itemsize
     m, n = C.shape
     k = A.shape[1]
     a_t, lda = _layout(A, it)
     b_t, ldb = _layout(B, it)
+    iw, fw, cw = scratch
+    ci, ii, fi = cw.ctypes.data, iw.ctypes.data, fw.ctypes.data
+    i4, fs = np.uintp(4), np.uintp(it)
+    fw[0], fw[1] = alpha, beta
     if n == 1 or m == 1:
         if n == 1:          # C[:, 0] = α·A·B[:, 0] + β·C[:, 0]; A is stored (m, k), or (k, m) when transposed
             M, x, incx, y, incy = A, B, B.strides[0], C, C.strides[0]
@@ -132,36 +99,34 @@ def _gemm(A, B, C, alpha, beta, route, scratch):
             M, x, incx, y, incy = B, A, A.strides[1], C, C.strides[1]
             t = _blas.TRANS if b_t == _blas.NO_TRANS else _blas.NO_TRANS
             rows, cols, ld = (k, n, ldb) if b_t == _blas.NO_TRANS else (n, k, ldb)
-        incx, incy = max(1, incx // it), max(1, incy // it)
-        if route == SCIPY_BLAS:
-            _f_gemv(t, rows, cols, alpha, M.ctypes.data, ld, x.ctypes.data, incx, beta, y.ctypes.data, incy, scratch)
-        elif it == 4:
-            _blas.sgemv(_blas.ROW_MAJOR, t, rows, cols, alpha, M.ctypes.data, ld, x.ctypes.data, incx, beta,
-                        y.ctypes.data, incy)
+        # row-major y = α·op(M)·x + β·y: M (rows × cols) is column-major Mᵀ (cols × rows)
+        cw[0] = _T if t == _blas.NO_TRANS else _N
+        iw[0], iw[1], iw[2], iw[3], iw[4] = cols, rows, ld, max(1, incx // it), max(1, incy // it)
+        if it == 4:
+            _blas.sgemv(ci, ii, ii + i4, fi, M.ctypes.data, ii + 2 * i4, x.ctypes.data, ii + 3 * i4, fi + fs,
+                        y.ctypes.data, ii + 4 * i4)
         else:
-            _blas.dgemv(_blas.ROW_MAJOR, t, rows, cols, alpha, M.ctypes.data, ld, x.ctypes.data, incx, beta,
-                        y.ctypes.data, incy)
+            _blas.dgemv(ci, ii, ii + i4, fi, M.ctypes.data, ii + 2 * i4, x.ctypes.data, ii + 3 * i4, fi + fs,
+                        y.ctypes.data, ii + 4 * i4)
         return
-    ldc = max(1, C.strides[0] // it)
-    if route == SCIPY_BLAS:
-        _f_gemm(a_t, b_t, m, n, k, alpha, A.ctypes.data, lda, B.ctypes.data, ldb, beta, C.ctypes.data, ldc, scratch)
-    elif it == 4:
-        _blas.sgemm(_blas.ROW_MAJOR, a_t, b_t, m, n, k, alpha, A.ctypes.data, lda, B.ctypes.data, ldb, beta,
-                    C.ctypes.data, ldc)
+    cw[0] = _N if b_t == _blas.NO_TRANS else _T
+    cw[1] = _N if a_t == _blas.NO_TRANS else _T
+    iw[0], iw[1], iw[2], iw[3], iw[4], iw[5] = n, m, k, ldb, lda, max(1, C.strides[0] // it)
+    if it == 4:
+        _blas.sgemm(ci, ci + np.uintp(1), ii, ii + i4, ii + 2 * i4, fi, B.ctypes.data, ii + 3 * i4, A.ctypes.data,
+                    ii + 4 * i4, fi + fs, C.ctypes.data, ii + 5 * i4)
     else:
-        _blas.dgemm(_blas.ROW_MAJOR, a_t, b_t, m, n, k, alpha, A.ctypes.data, lda, B.ctypes.data, ldb, beta,
-                    C.ctypes.data, ldc)
+        _blas.dgemm(ci, ci + np.uintp(1), ii, ii + i4, ii + 2 * i4, fi, B.ctypes.data, ii + 3 * i4, A.ctypes.data,
+                    ii + 4 * i4, fi + fs, C.ctypes.data, ii + 5 * i4)
 
 
 @njit(**INLINE)
-def _product(A, B, C, blas, scratch):
-    """C = A @ B (A or B may be a transposed view): loops, BLAS (route ``blas``) or numba's np.dot."""
+def _product(A, B, C, scratch):
+    """C = A @ B (A or B may be a transposed view): plain loops for the smallest, else BLAS."""
     if C.shape[0] * C.shape[1] * A.shape[1] <= _LOOP_WORK:
         _mm(A, B, C)
-    elif blas != NP_DOT:
-        _gemm(A, B, C, 1.0, 0.0, blas, scratch)
     else:
-        np.dot(A, B, C)
+        _gemm(A, B, C, 1.0, 0.0, scratch)
 
 
 # The element-wise passes, one per level and direction, with the activation chosen outside the
@@ -284,7 +249,7 @@ def _state(s, r, lo, hi):
 
 
 @njit(**INLINE)
-def _forward_levels(a_prev, w, zbuf, abuf, nb, rows, layers, K, blas, scratch):
+def _forward_levels(a_prev, w, zbuf, abuf, nb, rows, layers, K, scratch):
     """The forward pass of nb ≤ rows examples a_prev (nb, n_in) through the levels of one restart's
     weights w: Z_t = A_{t−1} @ W_t + b_t, A_t = f_t(Z_t), level t's Z and A at offset rows·(n_1+…+n_{t−1}) of
     zbuf and abuf (A is Z itself for the IN_PLACE activations). Returns the output level's A."""
@@ -293,7 +258,7 @@ def _forward_levels(a_prev, w, zbuf, abuf, nb, rows, layers, K, blas, scratch):
         wo, bo, n_s, n_t, code = layers[t, 0], layers[t, 1], layers[t, 2], layers[t, 3], layers[t, 4]
         W = w[wo:wo + n_s * n_t].reshape(n_s, n_t)
         Z = zbuf[off * rows:off * rows + nb * n_t].reshape(nb, n_t)
-        _product(a_prev, W, Z, blas, scratch)
+        _product(a_prev, W, Z, scratch)
         if in_place(code):
             _bias_activation_in_place(Z, w[bo:bo + n_t], code, K)
             a_prev = Z
@@ -306,7 +271,7 @@ def _forward_levels(a_prev, w, zbuf, abuf, nb, rows, layers, K, blas, scratch):
 
 
 @njit(**JIT)
-def run_forward(theta, X, layers, K, blas, rows, yhat):
+def run_forward(theta, X, layers, K, rows, yhat):
     """ŷ of every restart r of theta (R, P) for every row of X (N, n_in), into yhat (R, N, n_out): the
     forward pass of run_epochs, ``rows`` rows at a time (its work arrays are rows × the levels' widths)."""
     R = theta.shape[0]
@@ -316,7 +281,7 @@ def run_forward(theta, X, layers, K, blas, rows, yhat):
         width += layers[t, N_T]
     dt = theta.dtype
     zbuf, abuf = np.empty(rows * width, dt), np.empty(rows * width, dt)
-    scratch = (np.zeros(6, np.int32), np.zeros(2, dt), np.zeros(2, np.uint8))   # SciPy's BLAS's arguments
+    scratch = (np.zeros(6, np.int32), np.zeros(2, dt), np.zeros(2, np.uint8))   # BLAS's by-address arguments
     flat = X.reshape(-1)
     n_out = yhat.shape[2]
     for r in range(R):
@@ -324,7 +289,7 @@ def run_forward(theta, X, layers, K, blas, rows, yhat):
         for start in range(0, N, rows):
             nb = min(rows, N - start)
             a = _forward_levels(flat[start * n_in:(start + nb) * n_in].reshape(nb, n_in), w, zbuf, abuf, nb, rows,
-                                layers, K, blas, scratch)
+                                layers, K, scratch)
             for i in range(nb):
                 for k in range(n_out):
                     yhat[r, start + i, k] = a[i, k]
@@ -332,11 +297,10 @@ def run_forward(theta, X, layers, K, blas, rows, yhat):
 
 @njit(**JIT)
 def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, layers, loss_code, opt, K, hp64,
-               out, blas):
+               out):
     """K = out.shape[1] epochs of every restart r of theta (R, P), in place; out[r, k] = the mean batch loss
     of epoch k. perm (K·N,): each epoch's order of the rows (ignored when ``full``: one batch of all rows
-    in their order, as the NumPy engine does); factors (K·n_batches,): the schedule's factors. blas: 1 to
-    run the products in NumPy's BLAS (``_blas.AVAILABLE`` must be true), 0 for numba's np.dot."""
+    in their order, as the NumPy engine does); factors (K·n_batches,): the schedule's factors."""
     R = theta.shape[0]
     N, n_in = X.shape
     L = layers.shape[0]
@@ -354,7 +318,7 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
     grad = np.zeros(theta.shape[1], dt)
     tmp = np.zeros(1, dt)                                                  # rounds a float64 into the dtype
     out_slot = np.arange(Y.shape[1])
-    scratch = (np.zeros(6, np.int32), np.zeros(2, dt), np.zeros(2, np.uint8))   # SciPy's BLAS's arguments
+    scratch = (np.zeros(6, np.int32), np.zeros(2, dt), np.zeros(2, np.uint8))   # BLAS's by-address arguments
     for r in range(R):
         w = theta[r]
         for ep in range(n_epochs):
@@ -371,7 +335,7 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
                         row = perm[ep * N + start + i]
                         for c in range(n_in):
                             a_prev[i, c] = X[row, c]
-                a_prev = _forward_levels(a_prev, w, zbuf, abuf, nb, batch_size, layers, K, blas, scratch)
+                a_prev = _forward_levels(a_prev, w, zbuf, abuf, nb, batch_size, layers, K, scratch)
                 # -- the loss and ∂L/∂ŷ of the batch mean, into the output level's δ buffer
                 n_t = layers[L - 1, N_T]
                 off = width - n_t
@@ -408,153 +372,21 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
                             _outer_delta_and_bias_gradient(Dp, D, W, Zp, a_in, grad[bo_p:bo_p + n_s], code_p, K)
                             have_delta = True
                         else:
-                            _product(D, W.T, Dp, blas, scratch)
+                            _product(D, W.T, Dp, scratch)
                     elif full:
                         a_in = X
                     else:
                         a_in = xb[:nb * n_in].reshape(nb, n_in)
                     lo = wo                                # the range the update rule takes
-                    if blas and opt == SGD and nb * n_s * n_t > _LOOP_WORK:
+                    if opt == SGD and nb * n_s * n_t > _LOOP_WORK:
                         # θ ← θ − η·g with the product accumulating into W_t (gemm, β = 1): no gradient
                         # array, no pass over it; then the rule updates the bias alone
-                        _gemm(a_in.T, D, W, -eta, 1.0, blas, scratch)
+                        _gemm(a_in.T, D, W, -eta, 1.0, scratch)
                         lo = bo
                     else:
-                        _product(a_in.T, D, grad[wo:wo + n_s * n_t].reshape(n_s, n_t), blas, scratch)
+                        _product(a_in.T, D, grad[wo:wo + n_s * n_t].reshape(n_s, n_t), scratch)
                     kernels.update(opt, w[lo:bo + n_t], grad[lo:bo + n_t], _state(s1, r, lo, bo + n_t),
                             _state(s2, r, lo, bo + n_t), eta, a, inv_c2, K)
                     off = off_prev
-            out[r, ep] = total / n_batches
-    return 0
-
-
-# -- the same loop driven from Python, for large layers, where NumPy's BLAS is not callable ------
-# numba's np.dot calls SciPy's BLAS, NumPy calls its own: two OpenBLAS thread pools. After a call,
-# a pool's threads spin for a while waiting for more work, and a product in the other library
-# started then shares the cores with them (measured on 2 cores: a 3.9 ms training step took 16 ms
-# right after a NumPy matmul). Small products run on one thread and never meet that; for large
-# layers the per-batch Python costs little next to the products, so there (when run_epochs cannot
-# call NumPy's gemm itself) the loop below runs the products in NumPy's BLAS, with the same compiled
-# element-wise passes and update, and everything around training (forward, loss, prediction) stays
-# in one pool.
-SMALL_BATCH_WORK = 1 << 20   # multiply-adds per batch up to which the whole loop runs compiled
-
-
-@njit(**JIT)
-def bias_activation(Z, A, b, code, K):
-    _bias_and_activation(Z, A, b, code, K)
-
-
-@njit(**JIT)
-def bias_activation_in_place(Z, b, code, K):
-    _bias_activation_in_place(Z, b, code, K)
-
-
-@njit(**JIT)
-def delta_bias_gradient(D, Z, A, gb, code, K):
-    _delta_and_bias_gradient(D, Z, A, gb, code, K)
-
-
-@njit(**JIT)
-def outer_delta_bias_gradient(Dp, d, W, Z, A, gb, code, K):
-    _outer_delta_and_bias_gradient(Dp, d, W, Z, A, gb, code, K)
-
-
-@njit(**JIT)
-def batch_loss(loss_code, Yhat, Y, perm, first, full, D, K):
-    return _batch_loss(loss_code, Yhat, Y, perm, first, full, D, K, np.arange(Yhat.shape[1]),
-                       np.zeros(1, Yhat.dtype))
-
-
-@njit(**JIT)
-def update(opt, w, grad, s1, s2, r, lo, hi, eta, a, inv_c2, K):
-    kernels.update(opt, w[lo:hi], grad[lo:hi], _state(s1, r, lo, hi), _state(s2, r, lo, hi), eta, a, inv_c2, K)
-
-
-def numpy_blas_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, layers, loss_code, opt, K,
-                      hp64, out, buffers=None):
-    """run_epochs with the products in NumPy's BLAS (same arguments, same arithmetic). ``buffers``: a dict
-    the caller keeps, to reuse the work arrays and views across calls (one layer table per dict)."""
-    R, P = theta.shape
-    N, n_in = X.shape
-    dt = theta.dtype.type
-    n_epochs = out.shape[1]
-    n_batches = -(-N // batch_size)
-    if buffers is None:
-        buffers = {}
-    table = buffers.get("table")
-    if table is None or buffers.get("layers") is not layers:
-        buffers.clear()
-        buffers["table"] = table = [tuple(int(v) for v in row) for row in layers]
-        buffers["layers"] = layers
-    L = len(table)
-    key = (batch_size, np.dtype(dt).str)
-    if key not in buffers:
-        grad = np.zeros(P, dt)
-        Zs = [np.empty((batch_size, n_t), dt) for _, _, _, n_t, _ in table]          # Z_t
-        work = (Zs, [Z if code in IN_PLACE else np.empty_like(Z) for Z, (*_, code) in zip(Zs, table)],  # f(Z_t)
-                [np.empty((batch_size, n_t), dt) for _, _, _, n_t, _ in table],     # ∂L/∂A_t, then δ_t
-                np.empty((batch_size, n_in), dt), grad,
-                [grad[wo:wo + n_s * n_t].reshape(n_s, n_t) for wo, _, n_s, n_t, _ in table],
-                [grad[bo:bo + n_t] for _, bo, _, n_t, _ in table])
-        for k in [k for k in buffers if isinstance(k, tuple)]:
-            del buffers[k]                                        # one set of work arrays at a time
-        buffers[key] = work
-    Zb, Ab, Db, xb, grad, gW, gb = buffers[key]
-    # Views of theta's levels, kept while the same array comes back (a training run passes one array
-    # for many calls; the views hold it, so its memory cannot be another array's meanwhile).
-    views = buffers.get("views")
-    if views is None or views[0] is not theta:
-        per_restart = [([theta[r, wo:wo + n_s * n_t].reshape(n_s, n_t) for wo, _, n_s, n_t, _ in table],
-                        [theta[r, bo:bo + n_t] for _, bo, _, n_t, _ in table]) for r in range(R)]
-        views = buffers["views"] = (theta, per_restart)
-    for r in range(R):
-        w = theta[r]
-        Ws, bs = views[1][r]
-        for ep in range(n_epochs):
-            total = 0.0
-            for b in range(n_batches):
-                start = b * batch_size
-                nb = min(batch_size, N - start)
-                first = ep * N + start
-                if full:
-                    a0 = X
-                else:
-                    a0 = xb[:nb]
-                    np.take(X, perm[first:first + nb], axis=0, out=a0, mode="clip")   # (perm checked)
-                a = a0
-                for t, (_, _, _, _, code) in enumerate(table):
-                    Z, A = Zb[t][:nb], Ab[t][:nb]
-                    np.dot(a, Ws[t], out=Z)
-                    if Ab[t] is Zb[t]:                  # (IN_PLACE: one array)
-                        bias_activation_in_place(Z, bs[t], code, K)
-                    else:
-                        bias_activation(Z, A, bs[t], code, K)
-                    a = A
-                total += batch_loss(loss_code, a, Y, perm, first, full, Db[L - 1][:nb], K)
-                eta = dt(lr[r] * factors[ep * n_batches + b])
-                t_b = t0 + ep * n_batches + b
-                c1 = 1.0 - float(hp64[0]) ** float(t_b + 1)
-                inv_c2 = dt(1.0 / (1.0 - float(hp64[1]) ** float(t_b + 1)))
-                a_c = dt(float(eta) / c1)
-                have_delta = False                     # δ_t already made by the level above (one output)
-                for t in range(L - 1, -1, -1):
-                    wo, bo, n_s, n_t, code = table[t]
-                    D = Db[t][:nb]
-                    if not have_delta:
-                        delta_bias_gradient(D, Zb[t][:nb], Ab[t][:nb], gb[t], code, K)
-                    have_delta = False
-                    if t > 0:                          # ∂L/∂A_{t-1} = δ_t W_tᵀ, from the old W_t
-                        if n_t == 1:                   # (an outer product, made with δ_{t-1} in one pass)
-                            outer_delta_bias_gradient(Db[t - 1][:nb], D, Ws[t], Zb[t - 1][:nb],
-                                                      Ab[t - 1][:nb], gb[t - 1], table[t - 1][4], K)
-                            have_delta = True
-                        else:
-                            np.dot(D, Ws[t].T, out=Db[t - 1][:nb])
-                    np.dot((Ab[t - 1][:nb] if t > 0 else a0).T, D, out=gW[t])
-                    # Level t's weights and bias (one range of theta) are final: update them while their
-                    # gradient is in cache. Each rule is per parameter, so this equals one update of all
-                    # of theta after the backward pass; W_t's old values were used just above.
-                    update(opt, w, grad, s1, s2, r, wo, bo + n_t, eta, a_c, inv_c2, K)
             out[r, ep] = total / n_batches
     return 0

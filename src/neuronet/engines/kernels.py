@@ -13,7 +13,7 @@ Constants arrive as scalars of the engine's dtype (zero, one, …, read once fro
 where NumPy's does. The update rules follow optimizers.py's order of operations exactly.
 
 Compiled code is cached on disk; ``_cache`` makes that cache notice a change in any file of the
-engine package or of the model modules they follow, not only in the file of the function itself.
+engine package (this one included), not only in the file of the function itself.
 """
 
 from __future__ import annotations

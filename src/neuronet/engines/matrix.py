@@ -7,8 +7,6 @@ one compiled call (``dense.run_epochs``); every other structure runs the NumPy r
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from ..errors import DataError
@@ -36,20 +34,16 @@ class MatrixEngine:
 
     def __init__(self, S: Structure, loss, optimizer, dtype, compiled: bool = True):
         self.S, self.lossf, self.opt, self.dtype = S, loss, optimizer, dtype
+        self.path_restarts = None     # the run's R, for choosing a path (make_engine); None: the restarts given
         self._layers = None
         if compiled:
-            from . import _blas, dense as dense_kernel, kernels  # noqa: PLC0415 (numba is imported only when needed)
+            from . import dense as dense_kernel, kernels  # noqa: PLC0415 (numba is imported only when needed)
 
             self._layers = dense_kernel.plain_layers(S)
             if self._layers is not None and kernels.supports(S, loss, optimizer)[0]:
                 self._code, self._K, self._hp64, self._keys = kernels.kernel_constants(
                     optimizer, np.dtype(dtype))
                 self._run = dense_kernel.run_epochs
-                self._run_large = functools.partial(dense_kernel.numpy_blas_epochs, buffers={})
-                # NumPy's own BLAS from the compiled loop when it can be called (then every size runs
-                # there); else numba's np.dot for small layers and the Python-driven loop for large ones
-                self._blas = int(_blas.AVAILABLE)
-                self._small_work = dense_kernel.SMALL_BATCH_WORK
                 self._macs = int((self._layers[:, 2] * self._layers[:, 3]).sum())   # multiply-adds per row
             else:
                 self._layers = None
@@ -71,7 +65,7 @@ class MatrixEngine:
         s2 = state[self._keys[1]] if len(self._keys) > 1 else dummy
         N = X.shape[0]
         bs = min(int(batch_size), N)
-        compiled, numpy_path = matrix_costs(self.S, bs, N, theta.shape[0])
+        compiled, numpy_path = matrix_costs(self.S, bs, N, self.path_restarts or theta.shape[0])
         if numpy_path < compiled:
             return None                         # many restarts of a tiny network: NumPy's stacked arrays
         full = bs == N
@@ -84,10 +78,7 @@ class MatrixEngine:
         args = (theta, s1, s2, X, Y, perm, full, bs, np.ascontiguousarray(lr, dtype=np.float64),
                 np.ascontiguousarray(factors, np.float64).reshape(-1), int(t0), self._layers, int(self.lossf.code),
                 self._code, self._K, self._hp64, out)
-        if self._blas or bs * self._macs <= self._small_work:
-            self._run(*args, self._blas)
-        else:
-            self._run_large(*args)
+        self._run(*args)
         return out
 
     def epoch(self, theta, state, X, Y, perm, batch_size, lr, factors, t0, active=None):
@@ -145,6 +136,6 @@ class MatrixEngine:
                 yhat = np.empty((theta.shape[0], X.shape[0], self.S.n_out), dt)
                 X = X if X.flags.c_contiguous and X.flags.writeable else np.array(X, order="C")
                 dense_kernel.run_forward(np.require(theta, requirements=["C", "W"]), X, self._layers, self._K,
-                                         self._blas, min(EVAL_ROWS, X.shape[0]), yhat)
+                                         min(EVAL_ROWS, X.shape[0]), yhat)
                 return yhat
         return forward(self.S, theta, X).yhat

@@ -174,7 +174,9 @@ def _group_width(n, E, n_slots, H, n_out):
     per_lane = 8 * (4 * E + 2 * n_slots + H + n_out + 8)
     g = min(_GROUP_BYTES // per_lane, _GROUP_MAX)
     g = max(LANES, (g // LANES) * LANES)
-    return max(1, min(g, n))
+    # At least two lanes (one padded when a single restart is left): G = 1 is the one-lane code, with the
+    # C library's exp, and a restart's bits must not depend on how many others share its group.
+    return max(2, min(g, n))
 
 
 # -- one thread's share: a chunk of restarts ------------------------------------------------------
@@ -401,6 +403,7 @@ class NeuronEngine:
         if not ok:
             raise DataError(f"The neuron engine cannot run this network: {why}. Use the matrix engine.")
         self.S, self.loss_record, self.optimizer = S, loss, optimizer
+        self.path_restarts = None     # the run's R, for choosing one lane or groups (make_engine)
         self.dtype = np.dtype(resolve_dtype(dtype))
         kind = {nu.id: nu.kind for nu in S.neurons}
         computed = [j for lev in S.levels[1:] for j in lev.ids]
@@ -484,7 +487,7 @@ class NeuronEngine:
         thread for small work, else in chunks on every core.
         """
         n = len(idx)
-        if n < _FEW:
+        if (self.path_restarts or n) < _FEW:      # a run of ≥ _FEW restarts keeps its lanes to the end
             return _serial_1(mode, idx, *args)
         chunks = min(-(-n // LANES), numba.get_num_threads())
         if chunks < 2 or n * N * max(len(self.in_src), 1) < _SERIAL_WORK:

@@ -420,7 +420,7 @@ class Preprocessing:
                 if prep.target_std <= 0:
                     raise ValueError(f"target_std is {prep.target_std}")
                 prep.target_parse = _parse_dict(d.get("target_parse", {}))
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:   # 10**400 as a mean
             raise ModelFileError(f"{where} holds a damaged preprocessing record ({exc}).") from None
         return prep
 

@@ -213,7 +213,7 @@ def overlap(fp: dict, X: np.ndarray, y: np.ndarray | None = None) -> dict | None
         stored = np.frombuffer(base64.b64decode(fp["hashes"]), dtype="<u4")
     except (KeyError, TypeError, ValueError):
         return None
-    if k < 1:
+    if not 1 <= k < 2**63:    # a sampling rate uint64 arithmetic can hold; else the record is malformed
         return None
     h = row_hashes(X, y)
     mine = h[(h >> np.uint64(32)) % np.uint64(k) == 0]

@@ -36,6 +36,13 @@ CHECKPOINT_VERSION = 2
 STATUSES = ("ran_out", "converged", "stopped_early", "diverged")
 MAX_META_CHARS = 1 << 26          # the JSON meta (its status list grows with R): 64 M characters
 MAX_INT = 2**63 - 1
+CLI_OPTIONS = {  # which option of `neuronet train` sets each part of a run's config
+    "architecture": "--hidden and --activation", "P": "--hidden and the data's columns",
+    "N": "the data and --validation-fraction", "validation_rows": "--validation-fraction",
+    "step_size": "--step-size", "schedule": "--schedule", "momentum": "--momentum", "optimizer": "--optimizer",
+    "loss": "--loss", "epochs": "--epochs", "batch_size": "--batch-size", "restarts": "--restarts",
+    "seed": "--seed", "early_stopping": "--early-stopping/--no-early-stopping", "patience": "--patience",
+    "engine": "--engine"}
 
 
 # -- writing ----------------------------------------------------------------------------------
@@ -184,9 +191,13 @@ def _compare(made: dict, config: dict, name: str) -> None:
                             f"different values). Resume with the data it was started on"
                             + (" (with seed=None, validation_fraction draws a new split on every call: give the "
                                "run a seed to resume it)." if unseeded else "."))
-        raise DataError(f"Cannot resume from {name!r}: it was made with {key}={_show(made.get(key))}, this call "
-                        f"has {key}={_show(value)}. Resume with the options the run was started with, or "
-                        "start a new run without resume.")
+        differs = (f"Cannot resume from {name!r}: it was made with {key}={_show(made.get(key))}, this call has "
+                   f"{key}={_show(value)}")
+        option = CLI_OPTIONS.get(key)
+        raise DataError(differs + ". Resume with the options the run was started with, or start a new run "
+                        "without resume.",
+                        cli=differs + (f" (set by {option})" if option else "") + ". Resume with the command the run "
+                        "was started with, or start a new run without --resume.")
 
 
 def _expected(cfg: dict, state_names: list[str]) -> dict[str, tuple[str, tuple]]:
