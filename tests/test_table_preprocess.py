@@ -207,3 +207,15 @@ def test_transform_is_the_same_whatever_the_row_blocks(monkeypatch):
     f = p.features[0]
     v[np.isnan(v)] = f["median"]
     np.testing.assert_allclose(whole[:, 0], (v - f["mean"]) / f["std"])
+
+
+def test_tiny_values_standardize():
+    t = table("x,y\n0,p\n2.75e-303,q\n")
+    X = Preprocessing.fit(t, "y").transform(t)
+    np.testing.assert_allclose(X[:, 0], [-1, 1])
+
+
+def test_a_constant_column_standardizes_to_zero():
+    p = Preprocessing.fit(table("x,y\n5.4,p\n5.4,p\n5.4,q\n"), "y")
+    assert p.features[0]["mean"] == 5.4 and p.features[0]["std"] == 1.0
+    np.testing.assert_array_equal(p.transform(table("x,y\n5.4,p\n"))[:, 0], [0.0])

@@ -65,11 +65,15 @@ _ID_NAME = re.compile(r"(?:^|[\W_])(?:id|key|index|idx|uuid|guid|row|no|number)$
 
 def _scale_safe_moments(v: np.ndarray) -> tuple[float, float]:
     """Mean and population standard deviation of finite values; computed on v / max|v| when the squares
-    could overflow (values beyond 1e150), so that ±1e308 standardizes too."""
-    s = max(float(v.max()), -float(v.min())) if len(v) else 0.0
-    if s == 0.0:
+    could overflow or underflow (magnitudes beyond 1e150 or below 1e-150), so that ±1e308 and 1e-303
+    standardize too."""
+    if not len(v):
         return 0.0, 0.0
-    if s < 1e150:
+    lo, hi = float(v.min()), float(v.max())
+    if lo == hi:                                  # constant: exactly (value, 0), not a rounding error's spread
+        return lo, 0.0
+    s = max(hi, -lo)
+    if 1e-150 < s < 1e150:                       # squares neither overflow nor underflow
         return float(v.mean()), float(v.std())
     u = v / s
     return s * float(u.mean()), s * float(u.std())
