@@ -233,12 +233,12 @@ def _treatment(f: dict) -> str:
     """What the preprocessing does to one column, in a line."""
     if f["kind"] == "numeric":
         text = f"(x − {number(f['mean'])}) / {number(f['std'])}"
-        if f.get("indicator"):
-            text += f"; missing: {number(f['median'])} (the median) and an input '{f['name']} (missing)'"
         if f.get("parse"):
             from ..io.columns import style_text  # noqa: PLC0415
 
-            text += f"; written with {style_text(f['parse'])}"
+            text = f"read with {style_text(f['parse'])}; " + text
+        if f.get("indicator"):
+            text += f"; missing: {number(f['median'])} (the median) and an input '{f['name']} (missing)'"
         return text
     if f["kind"] == "categorical":
         cats = list(f["categories"])

@@ -25,8 +25,8 @@ EVAL_ROWS = 1024
 class MatrixEngine:
     """Levels × blocks with NumPy/BLAS; best for wide layers and large batches.
 
-    For a layered, fully connected network (``dense_kernel.plain_layers``) the epochs run as one
-    compiled call (``dense_kernel.run_epochs``: the same products through BLAS, the element-wise
+    For a layered, fully connected network (``dense.plain_layers``) the epochs run as one
+    compiled call (``dense.run_epochs``: the same products through BLAS, the element-wise
     work fused, no per-batch Python); ``compiled=False`` keeps every epoch on the NumPy path.
     """
 
