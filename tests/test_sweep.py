@@ -128,6 +128,24 @@ def test_cli_sweep_writes_the_table_and_a_model_that_predicts(csv_file, tmp_path
     assert nn.load(out).info["sweep"]["key"] in set(table["key"])
 
 
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_cli_sweep_refuses_a_results_path_that_is_not_a_regular_file(csv_file, tmp_path, kind):
+    """A FIFO would block the resume read forever and /dev/zero would be read without end: refused at once."""
+    if kind == "fifo":
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no FIFOs here")
+        res = tmp_path / "fifo.csv"
+        os.mkfifo(res)
+    else:
+        res = Path(os.devnull)
+    for resume in ("--resume", "--fresh"):
+        r = runner.invoke(app, ["sweep", str(csv_file), "--target", "y", "--grid", "hidden=3", "--restarts", "1",
+                                "--epochs", "2", "--engine", "matrix", "--out", str(tmp_path / "b.json"),
+                                "--results", str(res), resume])
+        assert r.exit_code != 0 and "not a regular file" in r.output and "Traceback" not in r.output, r.output
+        assert not (tmp_path / "b.json").exists()
+
+
 @pytest.mark.parametrize("grid, message", [("width=3", "each part of --grid is name=value"),
                                            ("step-size=0.1,x", "step-size in --grid must be a positive number"),
                                            ("activation=tanh,nope", "nope"), ("hidden=3;hidden=4", "twice")])

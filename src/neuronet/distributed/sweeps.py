@@ -26,7 +26,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .._atomic import write_bytes
+from .._atomic import target, write_bytes
+from .._inputs import open_regular
 from ..errors import DataError, NeuronetError, TrainingError
 from ..model.graph import mlp
 from ..training import train as _train
@@ -198,6 +199,8 @@ def sweep(X, Y, grid: dict, *, restarts: int = 8, epochs: int = 100, seed: int =
                   "options": _fingerprint(json.dumps({k: v for k, v in common.items() if k not in RUN_COLUMNS},
                                                      sort_keys=True, default=str).encode())}
     keys = [setting_key(s) for s in settings]
+    if results is not None:
+        _check_results_path(results)
     done = _finished_rows(results, resume, run_values, keys) if results is not None else {}
     rows: dict[int, dict] = {}
     for i, k in enumerate(keys):
@@ -305,6 +308,19 @@ def _write_table(pd, path, rows: dict) -> None:
         raise DataError(f"Cannot write the sweep's results to {str(path)!r}: {e.strerror or e}.") from None
 
 
+def _check_results_path(path) -> None:
+    """Refuse a results path that is not a regular file (a device, FIFO, folder) before any setting runs.
+
+    The table is read (to resume) and rewritten after every setting: ``/dev/zero`` would be read
+    without end and a FIFO would block the read forever, so both are refused up front, in the words
+    the other outputs (--out, --checkpoint, --report) use (``_atomic.target``).
+    """
+    try:
+        target(path, what="CSV file")
+    except OSError as e:
+        raise DataError(f"Cannot write the sweep's results to {str(path)!r}: {e.strerror or e}.") from None
+
+
 def _finished_rows(path, resume: bool, run_values: dict, keys: list[str]) -> dict:
     """{setting key: row} of the settings a results file already holds (none without ``resume``)."""
     path = Path(path)
@@ -312,8 +328,10 @@ def _finished_rows(path, resume: bool, run_values: dict, keys: list[str]) -> dic
         return {}
     pd = _pandas()
     try:
-        old = pd.read_csv(path, keep_default_na=False, na_values=[""],
-                          dtype={"key": str, "reason": str, "data": str, "options": str})
+        # open_regular: a regular file only, opened without blocking (the path may have changed since the check)
+        with open_regular(path) as fh:
+            old = pd.read_csv(fh, keep_default_na=False, na_values=[""],
+                              dtype={"key": str, "reason": str, "data": str, "options": str})
     except (OSError, ValueError) as e:
         raise DataError(f"Cannot resume from {str(path)!r}: it is not a sweep's results table ({e}). Give "
                         "another results file, or resume=False to start again.") from None
