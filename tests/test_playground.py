@@ -278,6 +278,23 @@ def test_serve_refuses_other_hosts_and_a_busy_port():
             serve(port=busy.getsockname()[1], open_browser=False)
 
 
+@pytest.mark.parametrize("given, port", [([], None), (["--port", "0"], 0), (["--port", "8765"], 8765)])
+def test_command_port_zero_means_a_free_port_as_the_default_does(monkeypatch, given, port):
+    """``--port 0`` is the usual spelling of "any free port": serve binds port 0 and reports the one it got."""
+    from typer.testing import CliRunner
+
+    import neuronet.playground
+    from neuronet.cli import app
+
+    calls = []
+    monkeypatch.setattr(neuronet.playground, "serve", lambda **kw: calls.append(kw))
+    r = CliRunner().invoke(app, ["playground", "--no-browser", *given])
+    assert r.exit_code == 0, r.output
+    assert calls == [{"port": port, "open_browser": False}]
+    refused = CliRunner().invoke(app, ["playground", "--no-browser", "--port", "-1"])
+    assert refused.exit_code == 2 and not calls[1:]
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
 def test_command_prints_the_url_serves_and_stops_cleanly_on_ctrl_c():
     env = {**os.environ, "PYTHONPATH": str(Path(nn.__file__).parents[1])}

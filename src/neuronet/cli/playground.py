@@ -12,8 +12,8 @@ from ._app import app, _handled
 @app.command()
 @_handled
 def playground(
-    port: Optional[int] = typer.Option(None, "--port", min=1, max=65535,
-                                       help="Listen on this port (default: a free one)."),
+    port: Optional[int] = typer.Option(None, "--port", min=0, max=65535,
+                                       help="Listen on this port (default, or 0: a free one)."),
     browser: bool = typer.Option(True, "--browser/--no-browser", help="Open the page in the web browser."),
 ) -> None:
     """Open the playground: data, network, R restarts training live, every neuron explained (127.0.0.1 only).
