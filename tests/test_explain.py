@@ -290,6 +290,19 @@ def test_mistakes_are_clear_errors():
     assert isinstance(explain(), Explanation) and str(explain()) == explain().text()
 
 
+def test_numbers_beyond_float64_are_one_clear_error_not_inf_and_nan():
+    """A finite example can overflow on the way (L = (1e308 − ŷ)² = inf, then δ = nan): refused, not printed."""
+    with pytest.raises(DataError, match=r"y = \(1e\+308\), the loss L reaches inf .*ordinary size"):
+        explain(None, [0.3], [1e308])
+    with pytest.raises(DataError, match="the SGD update reaches -?inf .*smaller step size"):
+        explain(None, [0.3], [1.0], step_size=1e307)
+    with pytest.raises(DataError, match="holds nan"):
+        explain(None, [0.3], [float("nan")])
+    with pytest.raises(DataError, match="loss L reaches inf"):          # the same in one of several steps
+        explain(None, [[0.3], [0.4]], [1.0, 1e308], steps=2)
+    assert math.isfinite(explain(None, [0.3], [1e100]).loss_value)      # large but finite is explained
+
+
 # -- issue 13: parentheses, the model's own loss, consecutive updates, target units ---------------
 def test_every_negative_factor_is_in_parentheses():
     e = explain(None, [0.3], [-1.0])                 # the running example, a negative target

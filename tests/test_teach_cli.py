@@ -132,3 +132,8 @@ def test_explain_a_classifier_names_its_classes(tmp_path):
 
 def test_explain_refuses_examples_it_would_not_use():
     assert "--steps 2" in fails(invoke("explain", "--x", "0.1", "--x", "0.2"))
+
+
+def test_explain_refuses_an_example_whose_loss_overflows():
+    err = fails(invoke("explain", "--x", "0.3", "--y", "1e308"))
+    assert "the loss L reaches inf" in err and len(err.strip().splitlines()) == 1      # one line, no warnings

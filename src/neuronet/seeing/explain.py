@@ -316,7 +316,16 @@ def _steps(net: Network, x, y, lo, eta0: float, k: int, schedule) -> "Steps":
 
 
 def _explain_one(net: Network, x, y, lo, eta: float) -> tuple[Explanation, Network]:
-    """One example forward and backward, and the network after one SGD step on it."""
+    """One example forward and backward, and the network after one SGD step on it.
+
+    NumPy's overflow warnings are silenced here because :func:`_check_finite` turns any inf or nan
+    the pass produced into one clear error, which the warnings would only precede.
+    """
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _explain_pass(net, x, y, lo, eta)
+
+
+def _explain_pass(net: Network, x, y, lo, eta: float) -> tuple[Explanation, Network]:
     tr = net.trace(x)                                                   # z_j, o_j of every neuron
     weights = net.weights
     incoming: dict[int, list] = {nu.id: [] for nu in net.neurons}
@@ -337,6 +346,7 @@ def _explain_one(net: Network, x, y, lo, eta: float) -> tuple[Explanation, Netwo
         z={j: float(v) for j, v in tr.z.items()}, o={j: float(v) for j, v in tr.o.items()},
         yhat=[float(v) for v in tr.y], outputs=net.outputs, weights=weights, step_size=eta)
     if y is None:
+        _check_finite(e)
         e.units = _target_units(net, e)
         return e, net
 
@@ -363,8 +373,44 @@ def _explain_one(net: Network, x, y, lo, eta: float) -> tuple[Explanation, Netwo
     e.new_weights = {ij: weights[ij] - eta * gij for ij, gij in g.weights.items()}
     after = net._with_theta(net.theta - eta * g.flat)      # the same update on the engine's layout (P,)
     e.new_loss = float(after.gradient(x1, y, loss=lo.name).loss)
+    _check_finite(e)
     e.units = _target_units(net, e)
     return e, after
+
+
+def _check_finite(e: Explanation) -> None:
+    """Refuse an explanation that would print inf or nan: one DataError naming the first such number.
+
+    A finite example can still overflow float64 on the way (y = 1e308 gives L = (y − ŷ)² = inf, and
+    then δ = ∞ − ∞ = nan); a page of inf and nan explains nothing, so the user learns which quantity
+    left the range and what to change instead. The checks go in the order the text shows them.
+    """
+    def first_bad(values) -> float | None:
+        return next((v for v in values if not math.isfinite(v)), None)
+
+    for name, values in (("the example x", e.x), ("the target y", e.y or [])):
+        v = first_bad(values)
+        if v is not None:
+            raise DataError(f"explain(): {name} holds {v}; give finite numbers only.")
+    step = ("the SGD update", lambda: [*e.new_weights.values(), *([] if e.new_loss is None else [e.new_loss])])
+    quantities = [
+        ("the forward pass (z_j, o_j)", lambda: [*e.z.values(), *e.o.values()]),
+        ("the loss L", lambda: [] if e.loss_value is None else [e.loss_value]),
+        ("the backward pass (∂L/∂ŷ, δ_j, ∂L/∂w_i,j)",
+         lambda: [*(e.dL_dyhat or []), *e.fprime.values(), *e.deltas.values(), *e.gradients.values()]),
+        step,
+    ]
+    for what, values in quantities:
+        v = first_bad(values())
+        if v is None:
+            continue
+        example = ", ".join(f"{n} = ({', '.join(f'{u:g}' for u in vals)})"
+                            for n, vals in (("x", e.x), ("y", e.y)) if vals)
+        advice = ("give a smaller step size η (step_size, --step-size)" if (what, values) == step
+                  else "give an example of ordinary size")
+        raise DataError(f"explain(): on the example {example}, {what} reaches {v} (beyond the range of "
+                        f"{e.net_summary['dtype']} numbers), so the explanation would show inf or nan instead of "
+                        f"numbers; {advice}.")
 
 
 def _target_units(net: Network, e: Explanation) -> dict | None:
