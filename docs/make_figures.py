@@ -7,8 +7,10 @@ The report screenshot (docs/report.png) needs headless Chromium; it is skipped w
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -25,7 +27,10 @@ DOCS = Path(__file__).resolve().parent
 def main() -> None:
     net = running_example()
     draw.draw(net, DOCS / "running_example.png", title="The seed's running example (neuronet.examples)")
-    (DOCS / "explain.txt").write_text(nn.explain().text(), encoding="utf-8")
+    # what `neuronet explain` prints on an 80-column terminal, its header lines included (tests/test_readme.py)
+    explained = subprocess.run([sys.executable, "-m", "neuronet", "explain"], env={**os.environ, "COLUMNS": "80"},
+                               capture_output=True, text=True, encoding="utf-8", check=True).stdout
+    (DOCS / "explain.txt").write_text(explained, encoding="utf-8")
 
     X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
     Y = np.array([0, 1, 1, 0], dtype=float)

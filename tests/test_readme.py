@@ -23,10 +23,33 @@ def test_python_blocks_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code = blocks("python")
     assert len(code) >= 4
+    claims = 0
     for i, block in enumerate(code):
         namespace: dict = {"__name__": f"readme_block_{i}"}
         exec(compile(block, f"README.md python block {i}", "exec"), namespace)  # noqa: S102
+        claims += _check_claims(block, namespace)
     assert (tmp_path / "xor.png").stat().st_size > 0
+    assert claims == 3
+
+
+def comment(block: str, code: str) -> str:
+    """The ``# …`` comment on the line of ``block`` that starts with ``code``."""
+    line = next(ln for ln in block.splitlines() if ln.startswith(code))
+    return line.split("# ", 1)[1]
+
+
+def _check_claims(block: str, ns: dict) -> int:
+    """The values README's comments say a block gives are what it gives; returns how many were checked."""
+    if "model.predict(rows)  " in block:
+        assert comment(block, "model.predict(rows)").startswith(repr(ns["model"].predict(ns["rows"])) + ";")
+        return 1
+    if "session.run(" in block:
+        assert comment(block, "assert label.tolist()") == str(ns["label"].tolist())
+        return 1
+    if "cross_val_score" in block:
+        assert comment(block, "print(") == f"{ns['score']:.2f}"
+        return 1
+    return 0
 
 
 def test_running_example_figures_in_the_readme_are_what_the_code_prints():
@@ -43,6 +66,16 @@ def test_running_example_figures_in_the_readme_are_what_the_code_prints():
     # the explain excerpt is a verbatim part of what `neuronet explain` prints
     excerpt = text.split("([full output](docs/explain.txt)):\n\n```\n", 1)[1].split("```", 1)[0]
     assert excerpt.strip() in nn.explain().text()
+
+
+def test_docs_explain_txt_is_what_neuronet_explain_prints():
+    from typer.testing import CliRunner
+
+    from neuronet.cli import app
+
+    r = CliRunner().invoke(app, ["explain"], env={"COLUMNS": "80"})
+    assert r.exit_code == 0, r.output
+    assert (README.parent / "docs" / "explain.txt").read_text(encoding="utf-8") == r.stdout
 
 
 def command_lines() -> list[str]:
