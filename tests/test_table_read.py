@@ -83,6 +83,12 @@ def test_fields_and_lines_are_bounded(tmp_path):
         read_stream(io.StringIO("a\n" + "z" * (MAX_LINE + 5)), "t.csv", 0)
 
 
+def test_an_over_long_field_in_the_header_is_one_message_by_path_as_by_stream(tmp_path):
+    fast, slow = both(tmp_path, "a" * (MAX_FIELD + 10) + ",y\n1,2\n")
+    assert fast == slow == (f"t.csv, line 1: a field longer than {MAX_FIELD:,} characters starts here. Check for a "
+                            "quote that is never closed, or shorten the field.")
+
+
 def test_standard_input_is_decoded_like_a_file_by_path(tmp_path):
     latin = "a,b\n1,caf\xe9\n".encode("latin-1")
     (tmp_path / "latin.csv").write_bytes(latin)

@@ -423,7 +423,10 @@ def _header(data: bytes, name: str) -> tuple[list[str], int, int]:
             raise DataError(f"{name} is empty: expected a header row naming the columns, then one row per example.")
         text = decode(piece, name) if pos == 0 else piece.decode("utf-8", "replace")
         if text.strip() and '"' not in text:
-            return next(csv.reader([text])), line, end + 1
+            try:
+                return next(csv.reader([text])), line, end + 1
+            except csv.Error:                          # a field over MAX_FIELD, as the stream reader says it
+                raise DataError(too_long(name, line)) from None
         if text.strip():
             break
         pos = end + 1
