@@ -143,3 +143,10 @@ def test_rows_without_a_target_are_left_out_with_a_note(tmp_path):
     net = nn.load(tmp_path / "m.json")
     m = net.info["metrics"]
     assert m["training"]["rows"] + m["validation"]["rows"] == 27
+
+
+def test_training_and_validation_data_cannot_both_be_standard_input(tmp_path):
+    text = "x,y\n" + "".join(f"{i},{i % 2}\n" for i in range(30))
+    r = runner.invoke(app, ["train", "-", "-t", "y", "--validation-data", "-", *QUICK], input=text)
+    assert r.exit_code == 1
+    assert "The training data and --validation-data cannot both be '-'" in r.stderr and "empty" not in r.stderr
