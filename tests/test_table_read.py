@@ -180,3 +180,9 @@ def test_numbers_read_back_exactly(tmp_path):
     col = read_csv(tmp_path / "n.csv").columns["x"]
     np.testing.assert_array_equal(col.values, [float(c) for c in cells])
     assert np.signbit(col.values[cells.index("-0")])                  # -0 keeps its sign
+
+
+def test_a_header_the_csv_module_refuses_by_path_is_one_data_error(tmp_path):
+    (tmp_path / "cr.csv").write_bytes(b"a,b\rc\n1,2\n")              # a lone carriage return inside the header
+    with pytest.raises(DataError, match=r"cr.csv, line 1: not valid CSV \(new-line character seen"):
+        read_csv(tmp_path / "cr.csv")

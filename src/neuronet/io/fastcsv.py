@@ -425,8 +425,10 @@ def _header(data: bytes, name: str) -> tuple[list[str], int, int]:
         if text.strip() and '"' not in text:
             try:
                 return next(csv.reader([text])), line, end + 1
-            except csv.Error:                          # a field over MAX_FIELD, as the stream reader says it
-                raise DataError(too_long(name, line)) from None
+            except csv.Error as exc:                   # worded as the stream reader words it
+                if "field larger than field limit" in str(exc):
+                    raise DataError(too_long(name, line)) from None
+                raise DataError(f"{name}, line {line}: not valid CSV ({exc}).") from None
         if text.strip():
             break
         pos = end + 1
