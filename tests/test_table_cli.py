@@ -150,3 +150,12 @@ def test_training_and_validation_data_cannot_both_be_standard_input(tmp_path):
     r = runner.invoke(app, ["train", "-", "-t", "y", "--validation-data", "-", *QUICK], input=text)
     assert r.exit_code == 1
     assert "The training data and --validation-data cannot both be '-'" in r.stderr and "empty" not in r.stderr
+
+
+def test_predict_advises_what_predict_can_do_with_a_cell_that_is_not_a_number(tmp_path):
+    (tmp_path / "t.csv").write_text("sqft,y\n" + "".join(f"{800 + 10 * i},{i % 2}\n" for i in range(30)))
+    assert invoke("train", tmp_path / "t.csv", "-t", "y", "--out", tmp_path / "m.json", *QUICK).exit_code == 0
+    (tmp_path / "new.csv").write_text('sqft\n900\n"1,800"\n')
+    r = invoke("predict", tmp_path / "m.json", tmp_path / "new.csv")
+    assert r.exit_code == 1 and "column 'sqft'" in r.stderr and "line 3 '1,800'" in r.stderr
+    assert "train again with --categorical sqft" in r.stderr and "or treat the column as categories" not in r.stderr
