@@ -217,7 +217,7 @@ def filled_in(prep: tabular.Preprocessing, counts: dict) -> tuple[list, list]:
     for name, c in counts.items():
         if c.get("missing"):
             f = feats[name]
-            how = (f"median {f['median']:.6g}" if f["kind"] == "numeric" else
+            how = (f"median {metric_fns.number(f['median'])}" if f["kind"] == "numeric" else
                    "category '(missing)'" if f["missing"] else "no category")
             missing.append((name, c["missing"], how))
         if c.get("unseen"):
