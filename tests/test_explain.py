@@ -358,3 +358,11 @@ def test_steps_are_consecutive_sgd_updates_with_the_schedules_step_sizes():
         explain(steps=0)
     with pytest.raises(DataError, match="one target per example"):
         explain(nn.mlp([1, 1], seed=0), [[0.1], [0.2]], [[1.0]], steps=2)
+
+
+def test_values_in_the_targets_units_are_written_as_people_read_them():
+    e = explain(None, [0.3], [-1.0])
+    e.units = {"task": "regression", "target": "price", "yhat": 413666.9848, "y": -1250.5}
+    assert "in the units of 'price': ŷ = 413,666.98, y = −1,250.5 (the network" in joined(e.text())
+    e.units = {"task": "regression", "target": "price", "yhat": 117.1234, "y": None}
+    assert "ŷ = 117.1234 (the network" in joined(e.text())

@@ -70,7 +70,7 @@ def test_train_imputes_parses_and_leaves_out_identifiers_with_notes(customers):
     (d / "new.csv").write_text('customer_id,plan,income,rate\n0042,,"55,000",3%\n0043,yes,,12.5%\n')
     r = invoke("predict", d / "m.json", d / "new.csv", "--keep", "customer_id", "--proba", "--out", d / "p.csv")
     assert r.exit_code == 0, r.output
-    assert "column 'income': 1 missing cells imputed with the training median" in r.stderr
+    assert "column 'income': 1 missing cell imputed with the training median" in r.stderr
     assert "wrote 2 predictions of 'churn' to " in r.stderr and "columns customer_id, predicted_churn, " \
                                                               "probability_leave, probability_stay" in r.stderr
     rows = rows_of((d / "p.csv").read_text())
@@ -143,3 +143,34 @@ def test_rows_without_a_target_are_left_out_with_a_note(tmp_path):
     net = nn.load(tmp_path / "m.json")
     m = net.info["metrics"]
     assert m["training"]["rows"] + m["validation"]["rows"] == 27
+
+
+def test_training_and_validation_data_cannot_both_be_standard_input(tmp_path):
+    text = "x,y\n" + "".join(f"{i},{i % 2}\n" for i in range(30))
+    r = runner.invoke(app, ["train", "-", "-t", "y", "--validation-data", "-", *QUICK], input=text)
+    assert r.exit_code == 1
+    assert "The training data and --validation-data cannot both be '-'" in r.stderr and "empty" not in r.stderr
+
+
+def test_predict_advises_what_predict_can_do_with_a_cell_that_is_not_a_number(tmp_path):
+    (tmp_path / "t.csv").write_text("sqft,y\n" + "".join(f"{800 + 10 * i},{i % 2}\n" for i in range(30)))
+    assert invoke("train", tmp_path / "t.csv", "-t", "y", "--out", tmp_path / "m.json", *QUICK).exit_code == 0
+    (tmp_path / "new.csv").write_text('sqft\n900\n"1,800"\n')
+    r = invoke("predict", tmp_path / "m.json", tmp_path / "new.csv")
+    assert r.exit_code == 1 and "column 'sqft'" in r.stderr and "line 3 '1,800'" in r.stderr
+    assert "train again with --categorical sqft" in r.stderr and "or treat the column as categories" not in r.stderr
+
+
+def test_what_predict_filled_in_is_worded_in_the_singular_and_in_shows_number_format(tmp_path):
+    # a median halfway between two whole values: show and predict's note write it the same way
+    (tmp_path / "t.csv").write_text("sqft,c,y\n" + "".join(f"{1770 + i % 2},{'ab'[i % 2]},{i % 2}\n"
+                                                           for i in range(30)) + ",a,0\n")
+    assert invoke("train", tmp_path / "t.csv", "-t", "y", "--categorical", "c", "--validation-fraction", "0",
+                  "--out", tmp_path / "m.json", *QUICK).exit_code == 0
+    (tmp_path / "new.csv").write_text("sqft,c\n,a\n1770,z\n")
+    r = invoke("predict", tmp_path / "m.json", tmp_path / "new.csv")
+    assert r.exit_code == 0, r.output
+    assert "column 'sqft': 1 missing cell imputed with the training median 1,770.5" in r.stderr
+    assert "column 'c': 1 cell holds a category the model was not trained on (line 3 'z'); it gets no category" \
+        in r.stderr
+    assert "1,770.5 (the median)" in " ".join(invoke("show", tmp_path / "m.json").stdout.split())

@@ -83,6 +83,12 @@ def test_fields_and_lines_are_bounded(tmp_path):
         read_stream(io.StringIO("a\n" + "z" * (MAX_LINE + 5)), "t.csv", 0)
 
 
+def test_an_over_long_field_in_the_header_is_one_message_by_path_as_by_stream(tmp_path):
+    fast, slow = both(tmp_path, "a" * (MAX_FIELD + 10) + ",y\n1,2\n")
+    assert fast == slow == (f"t.csv, line 1: a field longer than {MAX_FIELD:,} characters starts here. Check for a "
+                            "quote that is never closed, or shorten the field.")
+
+
 def test_standard_input_is_decoded_like_a_file_by_path(tmp_path):
     latin = "a,b\n1,caf\xe9\n".encode("latin-1")
     (tmp_path / "latin.csv").write_bytes(latin)
@@ -174,3 +180,47 @@ def test_numbers_read_back_exactly(tmp_path):
     col = read_csv(tmp_path / "n.csv").columns["x"]
     np.testing.assert_array_equal(col.values, [float(c) for c in cells])
     assert np.signbit(col.values[cells.index("-0")])                  # -0 keeps its sign
+
+
+def test_a_header_the_csv_module_refuses_by_path_is_one_data_error(tmp_path):
+    (tmp_path / "cr.csv").write_bytes(b"a,b\rc\n1,2\n")              # a lone carriage return inside the header
+    with pytest.raises(DataError, match=r"cr.csv, line 1: not valid CSV \(new-line character seen"):
+        read_csv(tmp_path / "cr.csv")
+
+
+class _Endless(io.RawIOBase):
+    """A stream of zero bytes that never ends (``- < /dev/zero``); reading more than ``allowed`` bytes fails."""
+
+    def __init__(self, allowed: int):
+        self.served, self.allowed = 0, allowed
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        assert self.served <= self.allowed, f"read {self.served:,} bytes of a stream that never ends"
+        b[:] = bytes(len(b))
+        self.served += len(b)
+        return len(b)
+
+
+def test_standard_input_stops_at_its_first_over_long_line():
+    endless = _Endless(allowed=2 * MAX_LINE)
+    stdin = io.TextIOWrapper(io.BufferedReader(endless), encoding="utf-8")
+    with pytest.raises(DataError, match=rf"<stdin>, line 1: longer than {MAX_LINE:,} characters"):
+        read_csv(stdin, "<stdin>")
+    assert endless.served < 2 * MAX_LINE
+    # bytes are decoded as they are read: an error still names its line and offset in the whole stream
+    data = b"a,b\n" + b"1,2\n" * 5000 + b"3,caf\xe9\n"
+    with pytest.raises(DataError, match=rf"<stdin>, line 5002: not UTF-8 text \(the byte 0xe9 at offset "
+                                        rf"{len(data) - 2}\)"):
+        read_csv(io.TextIOWrapper(io.BytesIO(data)), "<stdin>")
+    t = read_csv(io.BytesIO("\ufeffx,y\r1,é\r\n2,b\n".encode()), "<stdin>")
+    assert t.names == ["x", "y"] and t.lines.tolist() == [2, 3] and t.columns["y"].labels() == ["é", "b"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="/dev/zero")
+def test_a_device_is_not_advised_as_standard_input():
+    with pytest.raises(DataError) as exc:
+        read_csv("/dev/zero")
+    assert str(exc.value) == "/dev/zero is a character device, not a regular file. Give a CSV file."

@@ -164,6 +164,9 @@ def _fit_data(data: str, target, task, validation_data, fraction, seed: int, cat
     Rows without a target value are left out (with a note); so are validation rows of a class
     the training rows lack (they could not be scored).
     """
+    if data == "-" and validation_data == "-":     # standard input can be read once: the second read is empty
+        raise DataError("The training data and --validation-data cannot both be '-' (standard input is read "
+                        "once). Give one of them as a file.")
     t = tabular.open_data(data)
     target = target or t.default_target
     if target is None:
@@ -214,7 +217,7 @@ def filled_in(prep: tabular.Preprocessing, counts: dict) -> tuple[list, list]:
     for name, c in counts.items():
         if c.get("missing"):
             f = feats[name]
-            how = (f"median {f['median']:.6g}" if f["kind"] == "numeric" else
+            how = (f"median {metric_fns.number(f['median'])}" if f["kind"] == "numeric" else
                    "category '(missing)'" if f["missing"] else "no category")
             missing.append((name, c["missing"], how))
         if c.get("unseen"):

@@ -81,9 +81,12 @@ def _filled_lines(prep, counts: dict) -> list[str]:
     def with_(how: str) -> str:           # 'the training median 3.5', "the category '(missing)'", 'no category'
         return "the training " + how if how.startswith("median") else how if how == "no category" else "the " + how
 
-    return ([safe(f"note: column {name!r}: {n:,} missing cells imputed with {with_(how)}") for name, n, how in missing]
-            + [safe(f"note: column {name!r}: {n:,} cells hold a category the model was not trained on ({first}); "
-                    "they get no category") for name, n, first in unseen])
+    return ([safe(f"note: column {name!r}: {n:,} missing {'cell' if n == 1 else 'cells'} imputed with {with_(how)}")
+             for name, n, how in missing]
+            + [safe(f"note: column {name!r}: "
+                    + (f"1 cell holds a category the model was not trained on ({first}); it gets" if n == 1 else
+                       f"{n:,} cells hold a category the model was not trained on ({first}); they get")
+                    + " no category") for name, n, first in unseen])
 
 
 @app.command()

@@ -423,7 +423,12 @@ def _header(data: bytes, name: str) -> tuple[list[str], int, int]:
             raise DataError(f"{name} is empty: expected a header row naming the columns, then one row per example.")
         text = decode(piece, name) if pos == 0 else piece.decode("utf-8", "replace")
         if text.strip() and '"' not in text:
-            return next(csv.reader([text])), line, end + 1
+            try:
+                return next(csv.reader([text])), line, end + 1
+            except csv.Error as exc:                   # worded as the stream reader words it
+                if "field larger than field limit" in str(exc):
+                    raise DataError(too_long(name, line)) from None
+                raise DataError(f"{name}, line {line}: not valid CSV ({exc}).") from None
         if text.strip():
             break
         pos = end + 1

@@ -323,7 +323,7 @@ class Preprocessing:
         """Regression: the target column as numbers (B,), read as the training target was."""
         _no_missing_target(t, self.target)
         y, failed, _ = read_numbers(t, self.target, self.target_parse)
-        _refuse_failed(t, self.target, failed, self.target_parse)
+        _refuse_failed(t, self.target, failed, self.target_parse or {}, target=True)
         _refuse_infinite(t, self.target, y)
         return y
 
@@ -573,14 +573,27 @@ def _bytes(n: float) -> str:
     return str(n)  # pragma: no cover
 
 
-def _refuse_failed(t: Table, name: str, failed: np.ndarray, allowed: dict | None = None) -> None:
+def _refuse_failed(t: Table, name: str, failed: np.ndarray, allowed: dict | None = None,
+                   target: bool = False) -> None:
+    """Cells of a numeric column that are not numbers: one DataError listing them.
+
+    ``allowed`` is None while training (the advice names train's --categorical) and the trained
+    column's number style with a trained model (predict and evaluate have no such option: the
+    advice is to fix the cells, or to train again). A target's cells cannot be left empty.
+    """
     bad = np.flatnonzero(failed)
     if len(bad):
         how = f" (the model reads it as numbers written with {style_text(allowed)})" if allowed else ""
         cells = _cells_text(t, name, bad, ("not a number", "not numbers"))
-        raise DataError(f"{t.source}, column {name!r}{how}: {cells}. Fix them, "
-                        f"leave them empty to mark them missing, or treat the column as categories with "
-                        f"--categorical {name}.")
+        if allowed is None:
+            advice = (f"Fix them, leave them empty to mark them missing, or treat the column as categories with "
+                      f"--categorical {name}.")
+        elif target:
+            advice = "Fix them: the model was trained on this target as numbers."
+        else:
+            advice = (f"Fix them, or leave them empty to mark them missing: the model was trained on this column as "
+                      f"numbers (to read it as categories, train again with --categorical {name}).")
+        raise DataError(f"{t.source}, column {name!r}{how}: {cells}. {advice}")
 
 
 def _refuse_infinite(t: Table, name: str, values: np.ndarray) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..errors import DataError
-from .table import Table, decode, from_dataset, read_stream, regular_file
+from .table import Table, from_dataset, read_bytes_stream, read_stream, regular_file
 
 
 def read_csv(source: str | os.PathLike | TextIO, name: str | None = None, keep_text=()) -> Table:
@@ -46,16 +46,14 @@ def read_csv(source: str | os.PathLike | TextIO, name: str | None = None, keep_t
     if not isinstance(name, str):
         name = "<data>"
     raw = getattr(source, "buffer", None)
-    if raw is not None:                            # a text stream over bytes (stdin): decode it like a file
-        data = raw.read()
-        return read_stream(io.StringIO(decode(data, name), newline=""), name, len(data), keep_text)
-    try:
-        text = source.read()
+    if raw is None and isinstance(source, (io.RawIOBase, io.BufferedIOBase)):
+        raw = source                               # a binary stream
+    if raw is not None:                            # bytes (stdin's): decoded like a file, read a line at a time
+        return read_bytes_stream(raw, name, keep_text)
+    try:                                           # a text stream: read_stream reads it a bounded line at a time
+        return read_stream(source, name, 0, keep_text)
     except UnicodeDecodeError as exc:
         raise DataError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start}). Send UTF-8 text.") from None
-    if isinstance(text, bytes):
-        text = decode(text, name)
-    return read_stream(io.StringIO(text, newline=""), name, len(text), keep_text)
 
 
 def open_data(spec: str, stdin: TextIO | None = None, keep_text=()) -> Table:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import io
 import os
 import stat
 from dataclasses import dataclass, field
@@ -142,8 +143,9 @@ def regular_file(path: Path, name: str) -> int:
         what = ("a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else "a character device"
                 if stat.S_ISCHR(st.st_mode) else "a block device" if stat.S_ISBLK(st.st_mode)
                 else "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
-        raise DataError(f"{name} is {what}, not a regular file. Give a CSV file, or '-' to read standard input "
-                        f"(e.g. `... - < {name}`).")
+        # a FIFO can be read as standard input; a device (/dev/zero) would never end: no such advice for it
+        how = f", or '-' to read it as standard input (`... - < {name}`)" if stat.S_ISFIFO(st.st_mode) else ""
+        raise DataError(f"{name} is {what}, not a regular file. Give a CSV file{how}.")
     return int(st.st_size)
 
 
@@ -152,16 +154,64 @@ def decode(data: bytes, name: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise DataError(f"{name}, line {line}: not UTF-8 text (the byte {data[exc.start]:#04x} at offset "
-                        f"{exc.start}). Save the file as UTF-8.") from None
+        raise DataError(not_utf8(name, data[:exc.start].count(b"\n") + 1, data[exc.start], exc.start)) from None
+
+
+def not_utf8(name: str, line: int, byte: int, offset: int) -> str:
+    return (f"{name}, line {line}: not UTF-8 text (the byte {byte:#04x} at offset {offset}). "
+            "Save the file as UTF-8.")
+
+
+class _Counted(io.BufferedIOBase):
+    """A binary stream that counts the bytes and line breaks read through it, so that a decoding error
+    in the chunk read last can be placed by line and offset in the whole stream."""
+
+    def __init__(self, raw):
+        super().__init__()
+        self.raw, self.before, self.newlines_before, self.last = raw, 0, 0, b""
+
+    def readable(self) -> bool:
+        return True
+
+    def _take(self, data: bytes) -> bytes:
+        self.before += len(self.last)
+        self.newlines_before += self.last.count(b"\n")
+        self.last = data
+        return data
+
+    def read(self, n: int | None = -1) -> bytes:
+        return self._take(self.raw.read(n))
+
+    def read1(self, n: int = -1) -> bytes:
+        read1 = getattr(self.raw, "read1", self.raw.read)
+        return self._take(read1(n if n is not None and n >= 0 else io.DEFAULT_BUFFER_SIZE))
+
+
+def read_bytes_stream(raw, name: str, keep_text=()) -> "Table":
+    """A table from a binary stream (standard input), decoded as UTF-8 while it is read.
+
+    The stream is read a chunk and a line at a time, so that memory stays bounded by MAX_LINE
+    whatever arrives: ``- < /dev/zero`` ends at its first line, not when memory runs out. Line
+    breaks are those of the csv module's text streams (``\\n``, ``\\r\\n`` or ``\\r``).
+    """
+    counted = _Counted(raw)
+    text = io.TextIOWrapper(counted, encoding="utf-8-sig", newline="")
+    try:
+        table = read_stream(text, name, 0, keep_text)
+    except UnicodeDecodeError as exc:                 # in the chunk read last (after a partial character)
+        data = exc.object
+        lead = len(data) - len(counted.last)           # bytes of a character the previous chunk began
+        line = counted.newlines_before + data[:exc.start].count(b"\n") + 1
+        raise DataError(not_utf8(name, line, data[exc.start], counted.before - lead + exc.start)) from None
+    table.size_bytes = max(counted.before + len(counted.last), 1)
+    return table
 
 
 class _Lines:
     """The lines of a text stream, each at most MAX_LINE characters; remembers the current record's lines."""
 
     def __init__(self, fh: TextIO, name: str):
-        self.fh, self.name, self.line, self.record = fh, name, 0, []
+        self.fh, self.name, self.line, self.record, self.chars = fh, name, 0, [], 0
 
     def __iter__(self) -> Iterator[str]:
         while True:
@@ -169,6 +219,7 @@ class _Lines:
             if not s:
                 return
             self.line += 1
+            self.chars += len(s)
             if len(s) > MAX_LINE and not s.endswith("\n"):
                 raise DataError(f"{self.name}, line {self.line}: longer than {MAX_LINE:,} characters. A CSV line holds "
                                 "one example; check that this is a CSV file with line breaks.")
@@ -251,7 +302,7 @@ def read_stream(fh: TextIO, name: str, size: int, keep_text=()) -> Table:
     names = column_names(header, name, header_line)
     columns = {h: Column.concat([c[k] for c in chunks]) for k, h in enumerate(names)}
     kept = {h: [r[k] for r in raw] for k, h in enumerate(names) if h in set(keep_text)}
-    return Table(name, columns, np.asarray(lines, dtype=np.int64), size_bytes=max(size, 1), raw=kept)
+    return Table(name, columns, np.asarray(lines, dtype=np.int64), size_bytes=max(size or src.chars, 1), raw=kept)
 
 
 def too_long(name: str, line: int) -> str:

@@ -106,6 +106,8 @@ def number(v: Any, digits: int = 4) -> str:
 
     Large numbers are rounded to whole units with thousands separators; smaller ones keep
     ``digits`` significant digits; only values below 10⁻⁶ (or above 10¹⁵) use a power of ten.
+    Between 10^(digits−1) and 10^digits a number keeps one decimal, as the hundreds before
+    it do (999.9, 1,770.5: a median halfway between two whole values reads as it is).
     """
     if v is None:
         return "–"
@@ -123,8 +125,11 @@ def number(v: Any, digits: int = 4) -> str:
         return "0"
     if a >= 1e15 or a < 1e-6:
         return f"{v:.{digits - 1}e}"
-    if a >= 10 ** (digits - 1):
+    if a >= 10 ** digits:
         return f"{v:,.0f}"
+    if a >= 10 ** (digits - 1):
+        s = f"{v:,.1f}"
+        return s[:-2] if s.endswith(".0") else s
     decimals = digits - 1 - math.floor(math.log10(a))
     s = f"{v:.{decimals}f}"
     return s.rstrip("0").rstrip(".") if "." in s else s

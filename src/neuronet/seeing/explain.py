@@ -686,14 +686,21 @@ class _Writer:
             L.append(f"  L = {num(e.loss_value)}")
         return L
 
+    def in_units(self, v: float) -> str:
+        """A value in the target's units as people read it: thousands separated, at most two decimals
+        from a thousand on (413,666.98, not 413666.9848); smaller values as :meth:`num` writes them."""
+        if math.isfinite(v) and 1e3 <= abs(v) < 1e15:
+            return f"{v:,.2f}".rstrip("0").rstrip(".").replace("-", "−")
+        return self.num(v)
+
     def units(self) -> list[str]:
         """ŷ and y in the target's own units (a model trained by ``neuronet train``), else nothing."""
         u = self.e.units
         if not u:
             return []
         if u["task"] == "regression":
-            y = "" if u["y"] is None else f", y = {self.num(u['y'])}"
-            return self.wrap(f"in the units of {u['target']!r}: ŷ = {self.num(u['yhat'])}{y} (the network "
+            y = "" if u["y"] is None else f", y = {self.in_units(u['y'])}"
+            return self.wrap(f"in the units of {u['target']!r}: ŷ = {self.in_units(u['yhat'])}{y} (the network "
                              "works on the standardized target, (value − mean) / std)", 2)
         p = "" if u.get("probability") is None else f" (probability {self.num(u['probability'])})"
         y = "" if u["y"] is None else f", y = class {u['y']!r}"
