@@ -210,11 +210,11 @@ def test_compiled_forward_and_loss_match_numpy(hidden, loss, kind, monkeypatch):
 
 
 def test_blas_products_of_every_shape_and_reading_match_numpy():
-    """_gemm through SciPy's column-major BLAS: transposed views, one-row and one-column products (gemv),
-    padded rows, α and β, in both dtypes."""
+    """_gemm through the column-major BLAS (_blas.LIBRARY's): transposed views, one-row and one-column
+    products (gemv), padded rows, α and β, in both dtypes."""
     rng = np.random.default_rng(11)
     for dt in (np.float64, np.float32):
-        scratch = (np.zeros(6, np.int32), np.zeros(2, dt), np.zeros(2, np.uint8))
+        scratch = (np.zeros(6, np.int64), np.zeros(2, dt), np.zeros(2, np.uint8))
         for m, k, n in [(7, 5, 3), (1, 6, 4), (6, 5, 1), (1, 3, 1), (9, 1, 4)]:
             for ta in (False, True):
                 for tb in (False, True):
@@ -227,3 +227,42 @@ def test_blas_products_of_every_shape_and_reading_match_numpy():
                     tol = 1e-12 if dt == np.float64 else 1e-5
                     np.testing.assert_allclose(C[:, :n], want, rtol=tol, atol=tol, err_msg=f"{m, k, n, ta, tb, dt}")
                     np.testing.assert_array_equal(C[:, n:], C0[:, n:])     # the padding is left alone
+
+
+BOTH_LIBRARIES = """
+import sys, numpy as np, neuronet as nn
+from neuronet.engines import _blas
+rng = np.random.default_rng(3)
+X = rng.normal(size=(64, 12)); Y = np.tanh(X[:, :2] @ rng.normal(size=(2, 1)))
+net = nn.mlp([12, 24, 20, 1], hidden="tanh", seed=1)
+r = nn.train(net, X, Y, optimizer="adam", step_size=0.01, epochs=5, batch_size=16, restarts=3, seed=2, engine="matrix")
+np.save(sys.argv[1], r.theta)
+print(_blas.LIBRARY)
+"""
+
+
+def test_numpy_and_scipy_blas_train_the_same(tmp_path):
+    """The compiled loops call NumPy's bundled OpenBLAS where NumPy's wheel ships one (measured faster),
+    else SciPy's: both train the same weights to rounding, and NEURONET_BLAS=scipy selects SciPy's."""
+    import glob
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import neuronet
+
+    script = tmp_path / "both.py"
+    script.write_text(BOTH_LIBRARIES)
+    env = {**os.environ, "PYTHONPATH": str(Path(neuronet.__file__).resolve().parents[1])}
+    runs = {}
+    for choice in ("", "scipy"):
+        out = tmp_path / f"theta{choice}.npy"
+        p = subprocess.run([sys.executable, str(script), str(out)], env={**env, "NEURONET_BLAS": choice},
+                           capture_output=True, text=True, timeout=600)
+        assert p.returncode == 0, p.stderr
+        runs[choice] = (p.stdout.split()[-1], np.load(out))
+    ships = bool(glob.glob(os.path.dirname(np.__file__) + ".libs/libscipy_openblas64_*")
+                 + glob.glob(os.path.join(os.path.dirname(np.__file__), ".dylibs", "libscipy_openblas64_*")))
+    assert runs[""][0] == ("numpy" if ships else "scipy") and runs["scipy"][0] == "scipy"
+    np.testing.assert_allclose(runs[""][1], runs["scipy"][1], rtol=1e-10, atol=1e-12)

@@ -80,7 +80,7 @@ def _gemm(A, B, C, alpha, beta, scratch):
     as every array here is (C-ordered data, reshaped ranges of flat buffers); C has contiguous rows.
 
     Fortran BLAS is column-major: a row-major array is its transpose there, so the call computes
-    Cᵀ = op(B)ᵀ·op(A)ᵀ. A product into one column or one row is a gemv. scratch: (int32[6], dtype[2],
+    Cᵀ = op(B)ᵀ·op(A)ᵀ. A product into one column or one row is a gemv. scratch: (int64[6], dtype[2],
     uint8[2]), where the arguments passed by address are written."""
     it = C.itemsize
     m, n = C.shape
@@ -89,7 +89,8 @@ def _gemm(A, B, C, alpha, beta, scratch):
     b_t, ldb = _layout(B, it)
     iw, fw, cw = scratch
     ci, ii, fi = cw.ctypes.data, iw.ctypes.data, fw.ctypes.data
-    i4, fs = np.uintp(4), np.uintp(it)
+    iz, fs = np.uintp(8), np.uintp(it)                     # int64 arguments (see _blas)
+    ii += np.uintp(_blas.INT_OFFSET)
     fw[0], fw[1] = alpha, beta
     if n == 1 or m == 1:
         if n == 1:          # C[:, 0] = α·A·B[:, 0] + β·C[:, 0]; A is stored (m, k), or (k, m) when transposed
@@ -103,21 +104,21 @@ def _gemm(A, B, C, alpha, beta, scratch):
         cw[0] = _T if t == _blas.NO_TRANS else _N
         iw[0], iw[1], iw[2], iw[3], iw[4] = cols, rows, ld, max(1, incx // it), max(1, incy // it)
         if it == 4:
-            _blas.sgemv(ci, ii, ii + i4, fi, M.ctypes.data, ii + 2 * i4, x.ctypes.data, ii + 3 * i4, fi + fs,
-                        y.ctypes.data, ii + 4 * i4)
+            _blas.sgemv(ci, ii, ii + iz, fi, M.ctypes.data, ii + 2 * iz, x.ctypes.data, ii + 3 * iz, fi + fs,
+                        y.ctypes.data, ii + 4 * iz)
         else:
-            _blas.dgemv(ci, ii, ii + i4, fi, M.ctypes.data, ii + 2 * i4, x.ctypes.data, ii + 3 * i4, fi + fs,
-                        y.ctypes.data, ii + 4 * i4)
+            _blas.dgemv(ci, ii, ii + iz, fi, M.ctypes.data, ii + 2 * iz, x.ctypes.data, ii + 3 * iz, fi + fs,
+                        y.ctypes.data, ii + 4 * iz)
         return
     cw[0] = _N if b_t == _blas.NO_TRANS else _T
     cw[1] = _N if a_t == _blas.NO_TRANS else _T
     iw[0], iw[1], iw[2], iw[3], iw[4], iw[5] = n, m, k, ldb, lda, max(1, C.strides[0] // it)
     if it == 4:
-        _blas.sgemm(ci, ci + np.uintp(1), ii, ii + i4, ii + 2 * i4, fi, B.ctypes.data, ii + 3 * i4, A.ctypes.data,
-                    ii + 4 * i4, fi + fs, C.ctypes.data, ii + 5 * i4)
+        _blas.sgemm(ci, ci + np.uintp(1), ii, ii + iz, ii + 2 * iz, fi, B.ctypes.data, ii + 3 * iz, A.ctypes.data,
+                    ii + 4 * iz, fi + fs, C.ctypes.data, ii + 5 * iz)
     else:
-        _blas.dgemm(ci, ci + np.uintp(1), ii, ii + i4, ii + 2 * i4, fi, B.ctypes.data, ii + 3 * i4, A.ctypes.data,
-                    ii + 4 * i4, fi + fs, C.ctypes.data, ii + 5 * i4)
+        _blas.dgemm(ci, ci + np.uintp(1), ii, ii + iz, ii + 2 * iz, fi, B.ctypes.data, ii + 3 * iz, A.ctypes.data,
+                    ii + 4 * iz, fi + fs, C.ctypes.data, ii + 5 * iz)
 
 
 @njit(**INLINE)
@@ -281,7 +282,7 @@ def run_forward(theta, X, layers, K, rows, yhat):
         width += layers[t, N_T]
     dt = theta.dtype
     zbuf, abuf = np.empty(rows * width, dt), np.empty(rows * width, dt)
-    scratch = (np.zeros(6, np.int32), np.zeros(2, dt), np.zeros(2, np.uint8))   # BLAS's by-address arguments
+    scratch = (np.zeros(6, np.int64), np.zeros(2, dt), np.zeros(2, np.uint8))   # BLAS's by-address arguments
     flat = X.reshape(-1)
     n_out = yhat.shape[2]
     for r in range(R):
@@ -318,7 +319,7 @@ def run_epochs(theta, s1, s2, X, Y, perm, full, batch_size, lr, factors, t0, lay
     grad = np.zeros(theta.shape[1], dt)
     tmp = np.zeros(1, dt)                                                  # rounds a float64 into the dtype
     out_slot = np.arange(Y.shape[1])
-    scratch = (np.zeros(6, np.int32), np.zeros(2, dt), np.zeros(2, np.uint8))   # BLAS's by-address arguments
+    scratch = (np.zeros(6, np.int64), np.zeros(2, dt), np.zeros(2, np.uint8))   # BLAS's by-address arguments
     for r in range(R):
         w = theta[r]
         for ep in range(n_epochs):
