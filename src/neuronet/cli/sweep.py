@@ -97,7 +97,7 @@ def sweep(
                                                                   "squared for regression."),
     optimizer: str = typer.Option("adam", callback=_optimizer, help="Where the grid does not set it."),
     step_size: float = typer.Option(0.01, "--step-size", callback=_positive, help="Where the grid does not set it."),
-    schedule: str = typer.Option("constant", callback=_schedule, help="Where the grid does not set it."),
+    schedule: str = typer.Option("auto", callback=_schedule, help="Where the grid does not set it (auto: as train)."),
     batch_size: int = typer.Option(32, "--batch-size", min=0, help="Where the grid does not set it (0: full batch)."),
     validation_fraction: Optional[float] = typer.Option(
         None, "--validation-fraction", min=0.0, max=0.95,
