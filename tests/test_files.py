@@ -186,6 +186,33 @@ def test_info_must_be_a_dict(tmp_path):
         net.save(tmp_path / "m.json")
 
 
+@pytest.mark.parametrize("text, words", [
+    ('9223372036854775808', "info['classes'][0] is an integer outside ±2⁶³"),
+    ('-9223372036854775809', "info['classes'][0] is an integer outside ±2⁶³"),
+    ('1e999', "info['classes'][0] is a number too large for a float"),
+])
+@pytest.mark.parametrize("suffix", SUFFIXES)
+def test_a_file_holding_what_save_refuses_is_refused_on_load(tmp_path, text, words, suffix):
+    """Found by the fuzzer: a file edited to hold 2⁶³ loaded, and the network could not be saved again."""
+    net = nn.mlp([2, 1], seed=0)
+    net.info = {"classes": [12345]}
+    net.save(tmp_path / f"m{suffix}")
+    data = (tmp_path / f"m{suffix}").read_bytes()
+    if suffix == ".json":
+        edited = data.replace(b"12345", text.encode())
+    else:                                            # same header length: the edit stays inside a JSON string
+        n = struct.unpack("<Q", data[:8])[0]
+        header = data[8:8 + n].replace(b"12345", text.encode()).ljust(n + len(text) - 5)
+        edited = struct.pack("<Q", len(header)) + header + data[8 + n:]
+    (tmp_path / f"m{suffix}").write_bytes(edited)
+    with pytest.raises(ModelFileError) as e:
+        nn.load(tmp_path / f"m{suffix}")
+    assert words in str(e.value)
+    net.info = {"classes": [2**63 - 1, -2**63]}      # the edges of the range travel both ways
+    net.save(tmp_path / f"ok{suffix}")
+    assert nn.load(tmp_path / f"ok{suffix}").info == net.info
+
+
 def test_non_finite_weights_are_refused_on_save(tmp_path):
     net = nn.mlp([2, 1], seed=0)
     theta = np.array(net.theta)

@@ -512,6 +512,7 @@ def _rebuild(dtype: str, neurons: tuple[Neuron, ...], pairs: list[tuple[int, int
     """The network's parts, through the same validation as a graph built by hand."""
     if not isinstance(info, dict):
         raise _Invalid(f"'info' must be a JSON object; it is {_kind(info)}.")
+    _check_info_numbers(info)
     seen: dict[tuple[int, int], int] = {}
     for e, ij in enumerate(pairs):
         if ij in seen:
@@ -532,6 +533,27 @@ def _rebuild(dtype: str, neurons: tuple[Neuron, ...], pairs: list[tuple[int, int
     theta = np.zeros(S.P, dtype=dtype)                                # (P,)
     theta[S.edge_param] = wt
     return S, theta, info
+
+
+def _check_info_numbers(info: dict) -> None:
+    """Refuse in a file what ``save`` refuses to write: integers beyond ±2⁶³, floats that overflowed to ±inf.
+
+    (A JSON reader turns ``1e999`` into inf and keeps any integer; a network loaded with one could
+    not be saved again.) Walks the tree with a stack, so depth costs no recursion.
+    """
+    todo: list[tuple[Any, str]] = [(info, "info")]
+    while todo:
+        value, where = todo.pop()
+        if isinstance(value, dict):
+            todo.extend((v, f"{where}[{k!r}]") for k, v in value.items())
+        elif isinstance(value, list):
+            todo.extend((v, f"{where}[{n}]") for n, v in enumerate(value))
+        elif isinstance(value, int) and not isinstance(value, bool) and not -MAX_INFO_INT <= value < MAX_INFO_INT:
+            raise _Invalid(f"{_short(where)} is an integer outside ±2⁶³ (9.2e18), which a model file cannot hold; "
+                           "the file was edited or written by another program.")
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise _Invalid(f"{_short(where)} is a number too large for a float; the file was edited or written "
+                           "by another program.")
 
 
 def _check_dense_size(topo: Topology) -> None:
