@@ -121,25 +121,49 @@ def test_one_step_is_one_epoch_and_the_run_stops_at_its_epochs():
         s.close()
 
 
-def test_full_batch_run_is_reproduced_by_its_snippet(tmp_path, monkeypatch):
-    """Chunks of nn.train carrying the optimizer state, restart by restart, equal one nn.train with R
-    restarts when nothing is shuffled: the exported snippet reproduces the run bit for bit."""
-    s = Session("t")
-    try:
-        s.configure({"dataset": "moons", "samples": 40, "batch_size": 40, "optimizer": "adam", "step_size": 0.05,
-                     "epochs": 60, "restarts": 3, "seed": 7})
-        s.start()
-        _wait_idle(s)
-        assert s.epoch == 60
-        model = s.model_file()
-        code = s.snippet()
-    finally:
-        s.close()
-    monkeypatch.chdir(tmp_path)
+def _snippet_result(code: str, folder: Path, monkeypatch):
+    monkeypatch.chdir(folder)
     scope: dict = {}
     exec(compile(code, "playground_run.py", "exec"), scope)        # noqa: S102 - our own generated code
-    np.testing.assert_array_equal(scope["result"].network.theta, model.theta)
+    return scope["result"]
+
+
+@pytest.mark.parametrize("settings", [
+    {"dataset": "moons", "samples": 40, "batch_size": 40, "optimizer": "adam", "step_size": 0.05},
+    {"dataset": "circles", "samples": 60, "batch_size": 7, "optimizer": "sgd", "step_size": 0.3,
+     "schedule": "inverse_time", "test_fraction": 0.25},
+    {"dataset": "spirals", "samples": 50, "batch_size": 1, "optimizer": "adam", "step_size": 0.02,
+     "schedule": "cosine", "loss": "cross_entropy", "output": "identity"},
+], ids=["full-batch", "minibatches", "per-example-cosine"])
+def test_a_run_is_reproduced_by_its_snippet_bit_for_bit(tmp_path, monkeypatch, settings):
+    """The playground makes the snippet's own nn.train call, so every restart's weights agree to the bit:
+    shuffled minibatches, a schedule that reads the run's length, held-out rows and a stop part-way."""
+    s = Session("t")
+    try:
+        s.configure({**settings, "epochs": 30, "restarts": 3, "seed": 7})
+        s.start()
+        _wait_idle(s)
+        assert s.epoch == 30 and s.status == ["done"] * 3
+        ended = [net.theta for net in s.nets]
+        model, code = s.model_file(), s.snippet()
+        s.reset()
+        for _ in range(4):                              # paused part-way: four single epochs
+            s.step()
+        _wait_idle(s)
+        assert s.epoch == 4 and not s.finished
+        paused, code_paused = [net.theta for net in s.nets], s.snippet()
+    finally:
+        s.close()
+    result = _snippet_result(code, tmp_path, monkeypatch)
+    for k in range(3):
+        np.testing.assert_array_equal(result.theta[k], ended[k])
+    np.testing.assert_array_equal(result.network.theta, model.theta)
     assert nn.load(tmp_path / "playground.json").weights == model.weights
+    assert "callback" in code_paused and "callback" not in code
+    result = _snippet_result(code_paused, tmp_path, monkeypatch)
+    assert list(result.epochs_run) == [4, 4, 4]
+    for k in range(3):
+        np.testing.assert_array_equal(result.theta[k], paused[k])
 
 
 def test_look_inside_every_kind_of_neuron():

@@ -375,6 +375,29 @@ def test_many_epochs_per_engine_call_give_the_same_bits_as_one_at_a_time(engine)
     assert chunked.status == stepwise.status and chunked.status[2] == "diverged"
 
 
+def test_the_callback_sees_every_restarts_weights_and_status_as_they_stand():
+    """What the playground draws: after epoch e, info['weights']() is every restart's weights (R, P), a copy,
+    equal to those a run stopped at e returns; a diverged restart is named in info['status']."""
+    X = np.random.default_rng(3).standard_normal((12, 2))
+    Y = np.tanh(X[:, 0] - X[:, 1])
+    net = nn.mlp([2, 3, 1], hidden="tanh", seed=0)
+    kw = dict(step_size=np.array([0.05, 0.2, 80.0]), epochs=40, batch_size=5, restarts=3, seed=9)
+    seen = {}
+
+    def watch(info):
+        seen[info["epoch"]] = (info["weights"](), list(info["status"]))
+        info["weights"]()[:] = 0.0                    # a copy: scribbling on it changes nothing
+
+    full = nn.train(net, X, Y, callback=watch, **kw)
+    assert sorted(seen) == list(range(1, 41))
+    np.testing.assert_array_equal(seen[40][0][:2], full.theta[:2])
+    assert seen[40][1] == full.status and full.status[2] == "diverged"
+    assert all(seen[e][1][:2] == ["ran_out"] * 2 for e in seen)
+    at_7 = nn.train(net, X, Y, callback=lambda info: info["epoch"] >= 7, **kw)
+    np.testing.assert_array_equal(seen[7][0], at_7.theta)
+    assert list(at_7.epochs_run) == [7, 7, 1]
+
+
 @pytest.mark.parametrize("optimizer", ["adam", "momentum", "rprop"])
 def test_optimizer_state_continues_a_run_exactly(optimizer):
     X = np.random.default_rng(4).standard_normal((16, 2))

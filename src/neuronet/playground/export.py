@@ -55,19 +55,27 @@ def snippet(net: nn.Network, d: Data, s: dict, epoch: int) -> str:
     lines.append(f"for i, j in {[list(e) for e in net.weights]!r}:")
     lines.append("    g.connect(i, j)")
     lines.append(f"net = g.build(seed={s['seed']})")
-    opt = repr(s["optimizer"])
-    batch = "None" if s["optimizer"] == "rprop" else str(s["batch_size"])
-    if s["optimizer"] != "rprop" and s["batch_size"] < int((~d.test).sum()):
-        lines += ["", "# The playground trained in chunks of epochs, each shuffling the examples with a seed of its own;",
-                  "# this run shuffles them with one stream, so its numbers end near the playground's, not equal."]
+    o = run_options(s, int((~d.test).sum()))
     indent = " " * len("result = nn.train(")
     lines += ["",
-              f"result = nn.train(net, X[train], Y[train], loss={s['loss']!r}, optimizer={opt},",
-              f"{indent}step_size={s['step_size']!r}, schedule={s['schedule']!r}, batch_size={batch},",
-              f"{indent}epochs={max(epoch, 1)}, restarts={s['restarts']}, seed={s['seed']})",
-              "print(result.summary())",
+              f"result = nn.train(net, X[train], Y[train], loss={o['loss']!r}, optimizer={o['optimizer']!r},",
+              f"{indent}step_size={o['step_size']!r}, schedule={o['schedule']!r}, batch_size={o['batch_size']!r},",
+              f"{indent}epochs={o['epochs']}, restarts={o['restarts']}, seed={o['seed']}"
+              + ("," if 0 < epoch < o["epochs"] else ")")]
+    if 0 < epoch < o["epochs"]:      # paused part-way: the same call, stopped where the playground stopped
+        lines += [f"{indent}callback=lambda info: info['epoch'] >= {epoch})   # the playground paused here"]
+    elif epoch == 0:
+        lines.insert(-1, f"# The playground has not trained yet; this runs the {o['epochs']} epochs it is set to.")
+    lines += ["print(result.summary())",
               "result.network.save('playground.json')"]
     return "\n".join(lines) + "\n"
+
+
+def run_options(s: dict, n: int) -> dict:
+    """The settings as ``nn.train``'s arguments: what the playground trains with and the snippet writes."""
+    return {"loss": s["loss"], "optimizer": s["optimizer"], "step_size": s["step_size"], "schedule": s["schedule"],
+            "batch_size": None if s["optimizer"] == "rprop" else min(s["batch_size"], n),
+            "epochs": s["epochs"], "restarts": s["restarts"], "seed": s["seed"]}
 
 
 def _rows(X: np.ndarray) -> str:

@@ -6,14 +6,12 @@ training logic is tested without a browser, and two tabs are two ``Session`` obj
 nothing.
 
 How training runs. The page wants to see every restart's weights while they move (the decision
-boundaries), to pause, to take one step, and to reset. ``nn.train`` trains R restarts as one array
-axis, but only restart 0 can be handed in from outside; so the playground keeps each restart's
-network and optimizer state itself and continues restart k with ``nn.train(net_k, …, restarts=1,
-optimizer_state=state_k)``, one short chunk of epochs at a time. The starting points are exactly
-those of ``nn.train(net, …, restarts=R, seed=seed)`` (restart k's weights depend only on the seed
-and k), so the exported snippet starts where the playground started. The order in which examples
-are shuffled differs (each chunk draws its own), so a snippet run with minibatches ends near, not
-bit-for-bit at, the playground's weights; with the full batch (no shuffling) it is the same run.
+boundaries), to pause, to take one step, and to reset. The training thread makes one call,
+``nn.train(net, …, epochs=E, restarts=R, seed=seed, callback=watch)``: the same call the exported
+snippet makes, so the snippet reproduces the run bit for bit (shuffled minibatches included). After
+every epoch ``watch`` hands the page every restart's weights (every few epochs while running), and
+while the run is paused it simply waits inside the callback; a reset, new settings or a closed tab
+make it return True, which ends the call.
 """
 
 from __future__ import annotations
@@ -30,6 +28,7 @@ from neuronet.io import tabular
 from neuronet.seeing._layout import COLORS, symbol
 
 from . import export, inside
+from .export import run_options
 from .data import Data, bounds, builtin_data, csv_data, csv_table, finite, grid, numeric_columns, scores
 from .network import build_network
 from .settings import DEFAULTS, REGRESSION_LOSSES, SettingError, check_settings
@@ -37,20 +36,20 @@ from .settings import DEFAULTS, REGRESSION_LOSSES, SettingError, check_settings
 GRID = 48                        # the best restart's boundary: GRID × GRID points
 SMALL_GRID = 20                  # … the small multiples of the others
 CURVE_POINTS = 400               # loss curves sent to the page: at most this many points each
-ROWS_PER_CHUNK = 1_000           # a chunk trains about this many example-updates per restart,
-CHUNK_EPOCHS = 20                # … in at most this many epochs,
-PACE_SECONDS = 0.03              # … and the next starts this long after: a learner can follow (and the CPU breathe)
+ROWS_PER_CHUNK = 1_000           # the page is redrawn after about this many example-updates per restart,
+CHUNK_EPOCHS = 20                # … or at most this many epochs,
+PACE_SECONDS = 0.03              # … and training goes on this long after: a learner can follow (and the CPU breathe)
 
 
 class Session:
     """One tab's state. The page's messages call its methods (from the web layer's threads); the
-    training thread calls :meth:`_train_chunk`. One lock guards everything both touch."""
+    training thread runs :meth:`_train`. One lock guards everything both touch."""
 
     def __init__(self, sid: str):
         self.sid = sid
         self.lock = threading.RLock()
         self.wake = threading.Condition(self.lock)       # the training thread waits here for work …
-        self.idle = threading.Condition(self.lock)       # … and pause() here for its chunk in flight
+        self.idle = threading.Condition(self.lock)       # … and pause() here for the epoch in flight
         self.busy = False
         self.closed = False
         self.version = 0            # bumped on every change the page should redraw
@@ -58,7 +57,8 @@ class Session:
         self.table = None           # an uploaded CSV (a tabular.Table), until another replaces it
         self.extra_points: list = []
         self.settings = dict(DEFAULTS)
-        self._configure(self.settings)
+        with self.lock:
+            self._configure(self.settings)
         self.thread = threading.Thread(target=self._run, name=f"playground-{sid[:8]}", daemon=True)
         self.thread.start()
 
@@ -115,10 +115,9 @@ class Session:
         start = nn.train(self.net, d.X[tr], d.targets(s["loss"], tr), loss=s["loss"], epochs=1, restarts=R,
                          seed=s["seed"], step_size=1e-12, engine="matrix")
         self.nets = [start.initial_network(k) for k in range(R)]
-        self.states = [None] * R
         self.status = ["training"] * R
         self.epoch = 0
-        self.chunk = 0
+        self.finished = False                  # the run's nn.train call has returned: reset to train again
         self.curves: list = []                 # [(epoch, [loss of each restart])]
         self.losses = self._losses(tr)
         self.test_losses = self._losses(d.test) if d.test.any() else None
@@ -127,6 +126,7 @@ class Session:
         self.steps_wanted = 0
         self.generation = getattr(self, "generation", 0) + 1
         self.version += 1
+        self.wake.notify_all()                 # a run paused in its callback sees the new generation and ends
 
     def _losses(self, rows) -> list:
         s, d = self.settings, self.data
@@ -141,17 +141,22 @@ class Session:
             out.append(float(L) if np.isfinite(L) else math.inf)
         return out
 
+    def _check_not_finished(self) -> None:
+        if self.epoch >= self.settings["epochs"]:
+            raise SettingError(f"This run has done its {self.settings['epochs']} epochs; reset it, or raise the "
+                               "number of epochs.")
+        if self.finished:
+            raise SettingError("This run has ended (no restart is training any more); reset it to train again.")
+
     def start(self) -> None:
         with self.lock:
-            if self.epoch >= self.settings["epochs"]:
-                raise SettingError(f"This run has done its {self.settings['epochs']} epochs; reset it, or raise the "
-                                   "number of epochs.")
+            self._check_not_finished()
             self.running = True
             self.version += 1
             self.wake.notify_all()
 
     def pause(self) -> None:
-        """Stop training; returns once the chunk in flight (if any) has landed, so nothing moves after."""
+        """Stop training; returns once the epoch in flight (if any) has landed, so nothing moves after."""
         with self.lock:
             self.running = False
             self.steps_wanted = 0
@@ -162,6 +167,7 @@ class Session:
     def step(self) -> None:
         """One epoch for every restart, then pause."""
         with self.lock:
+            self._check_not_finished()
             self.running = False
             self.steps_wanted += 1
             self.wake.notify_all()
@@ -211,74 +217,82 @@ class Session:
 
     # -- the training thread -------------------------------------------------------------------------
     def _run(self) -> None:
+        """Wait for start (or a step), make the run's one nn.train call, and say how it ended."""
         while True:
             with self.lock:
                 while not self.closed and not (self.running or self.steps_wanted):
                     self.wake.wait()
                 if self.closed:
                     return
-                one = not self.running
                 self.busy = True
-                job = (self.generation, self.settings, self.data, list(self.nets), list(self.states),
-                       list(self.status), self.epoch, self.chunk)
+                job = (self.generation, self.settings, self.data, self.net)
+            error = None
             try:
-                outcome = self._train_chunk(job, one)
-                error = None
+                self._train(*job)
             except NeuronetError as exc:
-                outcome, error = None, str(exc)
+                error = str(exc)
             except Exception as exc:  # a bug must not kill the tab's thread silently: say it in the page
-                outcome, error = None, f"Training stopped: {type(exc).__name__}: {exc}"
+                error = f"Training stopped: {type(exc).__name__}: {exc}"
             with self.lock:
                 self.busy = False
                 self.idle.notify_all()
-                if self.generation != job[0]:
-                    continue                  # reset (or new settings) while the chunk ran: drop it
-                if error is not None:
-                    self.running, self.steps_wanted, self.message = False, 0, error
-                    self.version += 1
-                    continue
-                self.nets, self.states, self.status, done = outcome
-                self.epoch += done
-                self.chunk += 1
-                tr = ~self.data.test
-                self.losses = self._losses(tr)
-                if self.test_losses is not None:
-                    self.test_losses = self._losses(self.data.test)
-                self.curves.append((self.epoch, list(self.losses)))
-                if one:
-                    self.steps_wanted = max(0, self.steps_wanted - 1)
-                if self.epoch >= self.settings["epochs"] or all(st == "diverged" for st in self.status):
-                    self.running = False
-                    self.status = ["done" if st == "training" else st for st in self.status]
-                    if all(st == "diverged" for st in self.status):
-                        self.message = (f"Every restart diverged with step size {self.settings['step_size']:g}; "
-                                        "reset and try a smaller step size.")
+                if self.generation != job[0] or self.closed:
+                    continue                  # reset (or new settings) ended the call: nothing to say
+                self.running, self.steps_wanted, self.finished = False, 0, True
+                self.status = ["done" if st == "training" else st for st in self.status]
+                if all(st == "diverged" for st in self.status):     # train's TrainingError, in the page's words
+                    self.message = (f"Every restart diverged with step size {self.settings['step_size']:g}; "
+                                    "reset and try a smaller step size.")
+                elif error is not None:
+                    self.message = error
                 self.version += 1
-                pace = self.running
-            if pace:
-                time.sleep(PACE_SECONDS)
 
-    def _train_chunk(self, job, one: bool):
-        """Train every live restart for one chunk of epochs (one epoch for a single step)."""
-        _, s, d, nets, states, status, epoch, chunk = job
+    def _train(self, generation: int, s: dict, d: Data, net: nn.Network) -> nn.TrainResult:
+        """The run: one nn.train call, watched after every epoch (see the module's docstring)."""
         tr = ~d.test
         X, Y = d.X[tr], d.targets(s["loss"], tr)
         n = len(X)
-        epochs = 1 if one else max(1, min(ROWS_PER_CHUNK // max(n, 1), CHUNK_EPOCHS, s["epochs"] - epoch))
-        batch = None if s["optimizer"] == "rprop" else min(s["batch_size"], n)
-        for k in range(len(nets)):
-            if status[k] == "diverged":
-                continue
-            seed = int(np.random.SeedSequence([s["seed"], k, chunk]).generate_state(1)[0])
-            try:
-                r = nn.train(nets[k], X, Y, loss=s["loss"], optimizer=s["optimizer"],
-                             step_size=s["step_size"], schedule=s["schedule"], epochs=epochs, batch_size=batch,
-                             restarts=1, seed=seed, optimizer_state=states[k])
-            except nn.TrainingError:
-                status[k] = "diverged"
-                continue
-            nets[k], states[k] = r.network, r.optimizer_state
-        return nets, states, status, epochs
+        every = max(1, min(ROWS_PER_CHUNK // max(n, 1), CHUNK_EPOCHS))   # epochs between two redraws
+        since = 0
+
+        def watch(info: dict) -> bool | None:
+            nonlocal since
+            since += 1
+            with self.lock:
+                if self.closed or self.generation != generation:
+                    return True
+                last = info["epoch"] >= info["epochs"] or info["alive"] == 0
+                if not self.running and self.steps_wanted:
+                    self.steps_wanted -= 1                      # that epoch was a step
+                show = since >= every or last or not (self.running or self.steps_wanted)
+                if show:
+                    since = 0
+                    self._publish(info["weights"](), info["status"], info["epoch"])
+                while not (last or self.closed or self.generation != generation or self.running
+                           or self.steps_wanted):
+                    self.busy = False                           # paused: parked here, nothing moves
+                    self.idle.notify_all()
+                    self.wake.wait()
+                if self.closed or self.generation != generation:
+                    return True
+                self.busy = True
+                pace = show and self.running and not last
+            if pace:
+                time.sleep(PACE_SECONDS)
+            return None
+
+        return nn.train(net, X, Y, **run_options(s, n), callback=watch)
+
+    def _publish(self, weights: np.ndarray, status: list, epoch: int) -> None:
+        """The restarts' weights (R, P) after ``epoch`` epochs become what the page sees (under the lock)."""
+        self.nets = [self.net._with_theta(w) for w in weights]
+        self.status = ["diverged" if st == "diverged" else "training" for st in status]
+        self.epoch = epoch
+        self.losses = self._losses(~self.data.test)
+        if self.test_losses is not None:
+            self.test_losses = self._losses(self.data.test)
+        self.curves.append((epoch, list(self.losses)))
+        self.version += 1
 
     # -- what the page draws ---------------------------------------------------------------------------
     def take_message(self) -> str | None:

@@ -9,7 +9,7 @@ from neuronet.errors import NeuronetError
 
 DATASETS = ("xor", "circles", "moons", "spirals", "sine")
 OPTIMIZERS = ("sgd", "momentum", "adam", "rprop")
-SCHEDULES = ("constant", "inverse_time", "power", "exponential", "step")   # cosine needs the run's length
+SCHEDULES = ("constant", "inverse_time", "power", "exponential", "step", "cosine")
 REGRESSION_LOSSES = ("squared", "absolute", "huber")
 CLASSIFICATION_LOSSES = ("squared", "absolute", "huber", "cross_entropy", "binary_cross_entropy")
 ACTIVATIONS = ("logistic", "tanh", "relu", "leaky_relu", "softplus", "elu", "identity")

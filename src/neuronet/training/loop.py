@@ -32,6 +32,7 @@ from __future__ import annotations
 import os
 import time
 import warnings
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
@@ -96,8 +97,11 @@ def train(net: Network, X, Y, loss: str = "squared", optimizer: str = "sgd", ste
     optimizer_state : dict continue from ``result.optimizer_state`` of an earlier run (momentum, Adam's
                            moments, rprop's steps, and the update counter t that the schedule reads)
     progress : bool        show a progress bar (rich)
-    callback : f(info)     called after every epoch with a dict (epoch, history row, alive, best_loss);
-                           returning True stops training
+    callback : f(info)     called after every epoch with a dict: epoch, epochs, loss (R,) this epoch's
+                           mean batch loss per restart, alive, best_loss, status (per restart, as in the
+                           result), weights (a function: every restart's current weights (R, P), a copy;
+                           call it inside the callback). Returning True stops training; the callback may
+                           also block (the playground pauses a run so), and the run goes on when it returns
 
     Returns
     -------
@@ -163,6 +167,9 @@ def _epochs(plan: Plan, eng, run: RunState, rules: Rules, shuffle: bool, saver: 
             idx = idx[~done]
             theta, opt_state = run.rows(idx)
         info = _info(run, plan.epochs, len(idx))
+        if callback is not None:         # what a watcher of every restart needs (the playground draws them all)
+            info["status"] = list(run.status)
+            info["weights"] = partial(_weights_now, run, idx, theta)
         if bar is not None:
             bar.update(info)
         stop = callback is not None and callback(info) is True
@@ -172,6 +179,13 @@ def _epochs(plan: Plan, eng, run: RunState, rules: Rules, shuffle: bool, saver: 
         if stop:
             break
     run.put_rows(idx, theta, opt_state)
+
+
+def _weights_now(run: RunState, idx: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """Every restart's weights as they stand (R, P), a copy: the running ones from the working copies."""
+    out = run.theta.copy()
+    out[idx] = theta
+    return out
 
 
 def _orders(K: int, N: int, rng: np.random.Generator | None) -> np.ndarray:
