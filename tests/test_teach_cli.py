@@ -137,3 +137,11 @@ def test_explain_refuses_examples_it_would_not_use():
 def test_explain_refuses_an_example_whose_loss_overflows():
     err = fails(invoke("explain", "--x", "0.3", "--y", "1e308"))
     assert "the loss L reaches inf" in err and len(err.strip().splitlines()) == 1      # one line, no warnings
+
+
+@pytest.mark.parametrize("columns", ["60", "72", "80"])
+def test_the_header_never_cuts_the_seeds_author_in_two(columns):
+    out = runner.invoke(app, ["explain"], env={"COLUMNS": columns})
+    assert out.exit_code == 0
+    head = out.stdout.split("\n\n")[0]
+    assert "sil ver" in head and all(len(line) <= int(columns) for line in head.splitlines())

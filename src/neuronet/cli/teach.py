@@ -90,7 +90,9 @@ def explain(
         return
     if header:
         width = max(_out().width, 60)
-        print(safe(textwrap.fill(header, width, break_on_hyphens=False), newlines=True) + "\n")
+        held = header.replace("sil ver", "sil\u00a0ver")       # the seed's author's name is not cut in two
+        print(safe(textwrap.fill(held, width, break_on_hyphens=False).replace("\u00a0", " "), newlines=True)
+              + "\n")
     print(safe(e.text(width=max(_out().width, 60)), newlines=True))
 
 
