@@ -58,7 +58,7 @@ def print_details(con, m: dict) -> None:
     for row in metrics.per_class_rows(m):
         table.add_row(safe(row[0]), *row[1:])
     con.print(table)
-    table = Table(title="confusion matrix (rows: true class, columns: predicted class)", title_justify="left")
+    table = Table(title="confusion matrix", title_justify="left")    # its corner says: true \ predicted
     table.add_column("true \\ predicted")
     for lab in m["labels"]:
         table.add_column(safe(lab), justify="right")
