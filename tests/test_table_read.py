@@ -130,6 +130,46 @@ def test_blocks_split_records_anywhere(tmp_path, monkeypatch):
     assert_same(fast, slow)
 
 
+@pytest.fixture
+def pieces(monkeypatch):
+    """Blocks read in parallel pieces of a few bytes each: every record boundary is a guess to confirm."""
+    monkeypatch.setattr(fastcsv, "MIN_PIECE", 1)
+    monkeypatch.setattr(fastcsv, "PIECES", 5)
+
+
+AWKWARD = [
+    '\ufeffa,b,"c\nd"\r\n\r\n 1 ,"x, y",NA\n\n-0,"q""uote",\n1e999,"two\nlines",1_000\n'
+    '+.5,12345678901234567890,"z"w\n   \n0.1,3.141592653589793,\u00a0null\nnan,inf,１２\n',
+    "a,b\n1,2\r3,4\r\r5,6",                                     # lone carriage returns, no final line break
+    'a,b\n"1\n2\n3",4\n5,"6\n\n7"\n' * 3,                       # quoted fields across the pieces' bounds
+    "a,b\n" + "1,2\n" * 40 + '"x\n' * 3,                           # an unclosed quote after good records
+    "a,b\n" + "1,2\n" * 40 + "3\n" + "1,2\n" * 5,                # too few fields, in a later piece
+    "a,b\n" + "1,2\n" * 30 + "3,caf\xe9\n",
+]
+
+
+@pytest.mark.parametrize("text", AWKWARD)
+def test_pieces_read_in_parallel_give_what_the_csv_module_gives(tmp_path, pieces, monkeypatch, text):
+    for block in (37, 4096):
+        monkeypatch.setattr(fastcsv, "BLOCK", block)
+        fast, slow = both(tmp_path, text)
+        assert_same(fast, slow)
+
+
+def test_pieces_read_in_parallel_line_numbers_and_texts(tmp_path, pieces):
+    rng = np.random.default_rng(1)
+    cells = ["1.5", '"a,b"', '"multi\nline"', "", "x", '"q""q"', "-2e-3", "   ", "12345678901234567", "NA"]
+    text = "a,b,c\n" + "".join(",".join(rng.choice(cells, 3)) + rng.choice(["\n", "\r\n", "\n\n"])
+                               for _ in range(500))
+    fast, slow = both(tmp_path, text)
+    assert_same(fast, slow)
+    assert fast.n_rows == 500
+    many = "a,b\n" + "".join(f"t{i % 300},{i}\n" for i in range(900))   # codes become int32 mid-read
+    fast, slow = both(tmp_path, many)
+    assert_same(fast, slow)
+    assert fast.columns["a"].codes.dtype == np.int32
+
+
 CELLS = st.one_of(
     st.sampled_from(["", "NA", "n/a", "?", "null", "1", "-0.5", "1e5", "1E-300", "12345678901234567", "0.1",
                      "007", "1,234", "35%", "$5", "inf", "1_0", "abc", "Ab c", "  7  ", "x\ty"]),
