@@ -54,21 +54,14 @@ _POW10 = np.array([10.0 ** k for k in range(23)])
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _sort_cell(buf, s, e, na_bytes, na_len, pow10):
-    """Sort the field buf[s:e] (unquoted, or a quoted field's content): returns (code, value, s, e) with s, e
-    stripped of spaces and tabs. code is NUMBER with its value, MISSING, _SLOW (a number the exact fast path
-    cannot take) or _TEXT. Fast path: at most 15 significant digits and a decimal exponent within ±22 is one
-    correctly rounded operation on exact operands (Clinger's), hence exactly Python's float()."""
-    while s < e and (buf[s] == 32 or buf[s] == 9):
-        s += 1
-    while e > s and (buf[e - 1] == 32 or buf[e - 1] == 9):
-        e -= 1
-    if s == e:
-        return MISSING, np.nan, s, e
+def _number(buf, p, e, pow10):
+    """The number written at buf[p:] (before e): returns (code, value, end), code NUMBER, _SLOW (a number the exact
+    fast path cannot take: NumPy parses it) or _TEXT (no number there); ``end`` is where the number's syntax
+    stops. Fast path: at most 15 significant digits and a decimal exponent within ±22 make one correctly
+    rounded operation on exact operands (Clinger's), hence exactly Python's float()."""
     # [+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?
-    p = s
     neg = False
-    if buf[p] == 43 or buf[p] == 45:
+    if p < e and (buf[p] == 43 or buf[p] == 45):
         neg = buf[p] == 45
         p += 1
     m = 0
@@ -98,8 +91,9 @@ def _sort_cell(buf, s, e, na_bytes, na_len, pow10):
                 exp10 -= 1
             nd += 1
             p += 1
-    ok = nd > 0
-    if ok and p < e and (buf[p] == 101 or buf[p] == 69):
+    if nd == 0:
+        return _TEXT, np.nan, p
+    if p < e and (buf[p] == 101 or buf[p] == 69):
         p += 1
         eneg = False
         if p < e and (buf[p] == 43 or buf[p] == 45):
@@ -112,16 +106,31 @@ def _sort_cell(buf, s, e, na_bytes, na_len, pow10):
                 ev = ev * 10 + (buf[p] - 48)
             ne += 1
             p += 1
-        ok = ne > 0
+        if ne == 0:
+            return _TEXT, np.nan, p
         exp10 += -ev if eneg else ev
-    if ok and p == e:
-        if sig <= 15 and -22 <= exp10 <= 22:
-            v = float(m)
-            v = v * pow10[exp10] if exp10 >= 0 else v / pow10[-exp10]
-            return NUMBER, -v if neg else v, s, e
-        if sig == 0:
-            return NUMBER, -0.0 if neg else 0.0, s, e
-        return _SLOW, np.nan, s, e
+    if sig <= 15 and -22 <= exp10 <= 22:
+        v = float(m)
+        v = v * pow10[exp10] if exp10 >= 0 else v / pow10[-exp10]
+        return NUMBER, -v if neg else v, p
+    if sig == 0:
+        return NUMBER, -0.0 if neg else 0.0, p
+    return _SLOW, np.nan, p
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _sort_cell(buf, s, e, na_bytes, na_len, pow10):
+    """Sort the field buf[s:e] (unquoted, or a quoted field's content): returns (code, value, s, e) with s, e
+    stripped of spaces and tabs; code NUMBER with its value, MISSING (empty, or an NA spelling), _SLOW or _TEXT."""
+    while s < e and (buf[s] == 32 or buf[s] == 9):
+        s += 1
+    while e > s and (buf[e - 1] == 32 or buf[e - 1] == 9):
+        e -= 1
+    if s == e:
+        return MISSING, np.nan, s, e
+    code, v, p = _number(buf, s, e, pow10)
+    if code != _TEXT and p == e:
+        return code, v, s, e
     n = e - s
     for k in range(na_len.shape[0]):                    # NA spellings (ASCII, any case)
         if na_len[k] != n:
@@ -174,6 +183,7 @@ def _records(buf, pos, end, n, final, rcap, row0, w0, values, codes, rowline, st
         more = False
         while True:
             flag = 0
+            code, v, s, e = -9, np.nan, pos, pos           # -9: sort the field once its bounds are known
             if pos < n and buf[pos] == _QUOTE:
                 flag = 1
                 open_line = line
@@ -212,21 +222,36 @@ def _records(buf, pos, end, n, final, rcap, row0, w0, values, codes, rowline, st
                     cstart = cstart - 1
                     cend = pos
             else:
+                # a number read where it stands (one pass over its bytes); anything else: found, then sorted
                 cstart = pos
-                while pos < n:
-                    b = buf[pos]
-                    if b == _COMMA or b == _LF or b == _CR:
-                        break
-                    acc |= b
+                s = pos
+                while s < n and (buf[s] == 32 or buf[s] == 9):
+                    s += 1
+                code, v, e = _number(buf, s, n, pow10)
+                pos = e
+                while pos < n and (buf[pos] == 32 or buf[pos] == 9):
                     pos += 1
+                ended = pos >= n or buf[pos] == _COMMA or buf[pos] == _LF or buf[pos] == _CR
+                if ended and code == _TEXT and e == s:
+                    code, v, e = MISSING, np.nan, s            # empty, or spaces only
+                elif not ended or code == _TEXT:
+                    while pos < n:
+                        b = buf[pos]
+                        if b == _COMMA or b == _LF or b == _CR:
+                            break
+                        acc |= b
+                        pos += 1
+                    code = -9
                 cend = pos
                 if cend - cstart > max_field:
                     return rows, rec_pos, rec_line, _LONG, line, 0, acc
             if f < ncols:
                 if flag == 2:
                     code, v = _TEXT, np.nan
-                else:
+                elif code == -9:
                     code, v, cstart, cend = _sort_cell(buf, cstart, cend, na_bytes, na_len, pow10)
+                else:
+                    cstart, cend = s, e
                 starts[w, f] = cstart
                 ends[w, f] = cend
                 flags[w, f] = flag
