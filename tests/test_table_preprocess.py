@@ -209,6 +209,31 @@ def test_transform_is_the_same_whatever_the_row_blocks(monkeypatch):
     np.testing.assert_allclose(whole[:, 0], (v - f["mean"]) / f["std"])
 
 
+def test_the_compiled_fill_of_a_big_matrix_writes_what_numpy_writes(monkeypatch):
+    """Big tables' input matrices are written by a numba kernel, 8 columns a call: the same bits as NumPy's path,
+    with missing cells, written numbers, indicators, unseen and "(other)" categories, a dropped column."""
+    from neuronet.io import preprocess
+
+    rng = np.random.default_rng(2)
+    n = 300
+    cols = {f"x{k}": [rng.choice(["", "NA", "1,234", "7%", f"{v:.4g}"], p=[.05, .05, .05, .05, .8])
+                      for v in rng.normal(size=n) * 10 ** k] for k in range(11)}
+    cols["x3"] = [c.replace("%", "") for c in cols["x3"]]          # no missing cells: no indicator
+    cols["x3"] = [c if c not in ("", "NA") else "1" for c in cols["x3"]]
+    cols |= {f"c{k}": list(rng.choice(["a", "b", "", f"z{k}"] + [f"w{i}" for i in range(k * 5)], n)) for k in range(10)}
+    cols["id"] = [f"row{i}" for i in range(n)]
+    cols["y"] = list(rng.choice(["p", "q"], n))
+    t = Table.from_mapping(cols)
+    p = Preprocessing.fit(t.rows(np.arange(200)), "y", max_categories=6)
+    assert p.features[-1]["kind"] == "dropped" and not p.features[3]["indicator"]
+    monkeypatch.setattr(preprocess, "FAST_FILL", 10 ** 12)
+    slow = p.transform(t)
+    monkeypatch.setattr(preprocess, "FAST_FILL", 0)
+    fast = p.transform(t)
+    np.testing.assert_array_equal(fast, slow)
+    assert fast.shape[1] > 2 * 8 and np.isnan(fast).sum() == 0
+
+
 def test_tiny_values_standardize():
     t = table("x,y\n0,p\n2.75e-303,q\n")
     X = Preprocessing.fit(t, "y").transform(t)

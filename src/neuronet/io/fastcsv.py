@@ -380,6 +380,64 @@ def _factorize(buf, lo, hi, which, codes):
     return firsts[:n_codes]
 
 
+GROUP = 8   # columns one call of _fill_inputs writes (a fixed number: one compiled signature, cached)
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _fill_inputs(X, values, num, index, cat):
+    """Write GROUP columns' inputs into X (B, n_in), a block of rows at a time (it stays in cache while each of
+    the columns is written), the blocks shared among numba's threads. Numeric column c (num[c] = j, median,
+    mean, std, indicator; j < 0: none): values[c] standardized into X[:, j], a missing cell (NaN) as the median,
+    and its indicator after it; categorical column c (cat[c] = j, k; j < 0: none): X[:, j:j + k] one-hot of
+    index[c] (-1: all zeros)."""
+    B = X.shape[0]
+    step = 512
+    for blk in numba.prange((B + step - 1) // step):
+        a = blk * step
+        b = min(a + step, B)
+        for c in range(len(values)):
+            j = np.int64(num[c, 0])
+            if j < 0:
+                continue
+            v = values[c]
+            median, mean, std, indicator = num[c, 1], num[c, 2] * 0.5, num[c, 3] * 0.5, num[c, 4] != 0
+            for r in range(a, b):
+                x = v[r]
+                gone = np.isnan(x)
+                if gone:
+                    x = median
+                X[r, j] = (x * 0.5 - mean) / std          # as preprocess._standardized: on halves
+                if indicator:
+                    X[r, j + 1] = 1.0 if gone else 0.0
+        for c in range(len(index)):
+            j, k = cat[c, 0], cat[c, 1]
+            if j < 0:
+                continue
+            i = index[c]
+            for r in range(a, b):
+                for q in range(k):
+                    X[r, j + q] = 0.0
+                if i[r] >= 0:
+                    X[r, j + i[r]] = 1.0
+
+
+def fill_inputs(X: np.ndarray, numeric: list, categorical: list) -> None:
+    """X (B, n_in) from its columns' parts, with numba's threads (the preprocessing's path for big tables), GROUP
+    columns a call: ``numeric`` holds (j, values, median, mean, std, indicator) with values NaN exactly where the
+    cell is not a plain number (written numbers are the caller's to write afterwards), ``categorical`` (j, k,
+    index)."""
+    none_v, none_i = np.zeros(0), np.zeros(0, dtype=np.int32)
+    for g in range(0, max(len(numeric), len(categorical)), GROUP):
+        num, cat = numeric[g:g + GROUP], categorical[g:g + GROUP]
+        values = tuple(np.ascontiguousarray(p[1], dtype=np.float64) for p in num) + (none_v,) * (GROUP - len(num))
+        index = tuple(np.ascontiguousarray(p[2], dtype=np.int32) for p in cat) + (none_i,) * (GROUP - len(cat))
+        num_table = np.full((GROUP, 5), -1.0)
+        num_table[:len(num)] = [[p[0], p[2], p[3], p[4], p[5]] for p in num] or np.empty((0, 5))
+        cat_table = np.full((GROUP, 2), -1, dtype=np.int64)
+        cat_table[:len(cat)] = [[p[0], p[1]] for p in cat] or np.empty((0, 2))
+        _fill_inputs(X, values, num_table, index, cat_table)
+
+
 def _field_text(buf: np.ndarray, s: int, e: int, flag: int) -> str:
     raw = buf[s:e].tobytes().decode("utf-8")
     if flag == 2:                                      # the csv module's own unquoting

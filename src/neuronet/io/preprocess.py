@@ -59,6 +59,7 @@ GUARD_FACTOR = 16           # the input matrix may be at most this many times th
 GUARD_FLOOR = 256 * 2 ** 20  # …or this many bytes, whichever is larger
 SHOWN = 5                   # bad cells quoted in one message
 FILL_ROWS = 16_384          # rows of the input matrix written at a time
+FAST_FILL = 2 ** 22         # an input matrix of this many cells or more is written by numba's threads
 _ID_NAME = re.compile(r"(?:^|[\W_])(?:id|key|index|idx|uuid|guid|row|no|number)$|^(?:column_1|unnamed: ?0)$",
                       re.IGNORECASE)
 
@@ -288,6 +289,9 @@ class Preprocessing:
                 parts.append(("categorical", j, k, index.astype(np.int32)))
                 j += k
         X = fresh_array((t.n_rows, self.n_inputs))                                       # (B, n_in)
+        if X.size >= FAST_FILL:
+            _fill_compiled(X, parts)
+            return X
         for a in range(0, t.n_rows, FILL_ROWS):   # row blocks: each block of X is written while it is in cache
             b = min(a + FILL_ROWS, t.n_rows)
             for part in parts:
@@ -533,6 +537,21 @@ def _fill(X: np.ndarray, a: int, b: int, part: tuple) -> None:
         i = index[a:b]
         hit = np.flatnonzero(i >= 0)
         X[a + hit, j + i[hit]] = 1.0
+
+
+def _fill_compiled(X: np.ndarray, parts: list) -> None:
+    """``_fill`` for every part, by a compiled kernel on numba's threads (a big matrix: 0.03 s instead of 0.15 s for
+    1,000,000 × 66). numba is imported only here: a small table (the command line's usual one) never loads it."""
+    from . import fastcsv  # noqa: PLC0415
+
+    numeric = [(p[1], p[3], p[2]["median"], p[2]["mean"], p[2]["std"], p[2]["indicator"]) for p in parts
+               if p[0] == "numeric"]
+    fastcsv.fill_inputs(X, numeric, [p[1:] for p in parts if p[0] == "categorical"])
+    for _, j, f, _values, _codes, written, written_values in (p for p in parts if p[0] == "numeric"):
+        if len(written):                          # written numbers (NaN in values): their own values
+            X[written, j] = _standardized(written_values, f)
+            if f["indicator"]:
+                X[written, j + 1] = 0.0
 
 
 def _count_unseen(t: Table, name: str, f: dict, index: np.ndarray, counts: dict) -> None:
