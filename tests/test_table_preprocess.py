@@ -234,6 +234,29 @@ def test_the_compiled_fill_of_a_big_matrix_writes_what_numpy_writes(monkeypatch)
     assert fast.shape[1] > 2 * 8 and np.isnan(fast).sum() == 0
 
 
+def test_long_tables_fitted_two_columns_at_a_time_give_the_loops_results_and_first_error(monkeypatch):
+    from neuronet.io import preprocess
+
+    rng = np.random.default_rng(3)
+    cols = {f"x{k}": [f"{v:.3g}" if v > -1.5 else "" for v in rng.normal(size=60)] for k in range(6)}
+    cols |= {"c": list(rng.choice(["a", "b", ""], 60)), "y": list(rng.choice(["p", "q"], 60))}
+    t = Table.from_mapping(cols)
+    serial = Preprocessing.fit(t, "y")
+    counts_serial: dict = {}
+    X = serial.transform(t, counts_serial)
+    monkeypatch.setattr(preprocess, "PARALLEL_ROWS", 0)
+    threaded = Preprocessing.fit(t, "y")
+    assert threaded.to_dict() == serial.to_dict()
+    counts: dict = {}
+    np.testing.assert_array_equal(threaded.transform(t, counts), X)
+    assert counts == counts_serial and list(counts) == list(counts_serial)
+    bad = dict(cols, x2=["oops"] * 5 + cols["x2"][5:], x4=["bad"] * 5 + cols["x4"][5:])
+    with pytest.raises(DataError, match="column 'x2': 5 cells are not numbers"):   # the first bad column, as
+        Preprocessing.fit(Table.from_mapping(bad), "y")                            # the loop says
+    with pytest.raises(DataError, match="column 'x2'"):
+        serial.transform(Table.from_mapping(dict(bad, x2=["1e999"] * 60)))
+
+
 def test_tiny_values_standardize():
     t = table("x,y\n0,p\n2.75e-303,q\n")
     X = Preprocessing.fit(t, "y").transform(t)
