@@ -64,35 +64,30 @@ def _number(buf, p, e, pow10):
     if p < e and (buf[p] == 43 or buf[p] == 45):
         neg = buf[p] == 45
         p += 1
-    m = 0
-    sig = 0
-    exp10 = 0
-    nd = 0
-    while p < e and 48 <= buf[p] <= 57:
-        d = buf[p] - 48
-        if sig > 0 or d != 0:
-            if sig < 18:
-                m = m * 10 + d
-            else:
-                exp10 += 1
-            sig += 1
-        nd += 1
+    m = 0                                              # the digits as one integer: exact while at most 18
+    q = p
+    while p < e:
+        d = np.int64(buf[p]) - 48
+        if d < 0 or d > 9:
+            break
+        m = m * 10 + d
         p += 1
+    nd = p - q
+    frac = 0
     if p < e and buf[p] == 46:
         p += 1
-        while p < e and 48 <= buf[p] <= 57:
-            d = buf[p] - 48
-            if sig > 0 or d != 0:
-                if sig < 18:
-                    m = m * 10 + d
-                    exp10 -= 1
-                sig += 1
-            else:
-                exp10 -= 1
-            nd += 1
+        q = p
+        while p < e:
+            d = np.int64(buf[p]) - 48
+            if d < 0 or d > 9:
+                break
+            m = m * 10 + d
             p += 1
+        frac = p - q
+        nd += frac
     if nd == 0:
         return _TEXT, np.nan, p
+    exp10 = -frac
     if p < e and (buf[p] == 101 or buf[p] == 69):
         p += 1
         eneg = False
@@ -109,12 +104,13 @@ def _number(buf, p, e, pow10):
         if ne == 0:
             return _TEXT, np.nan, p
         exp10 += -ev if eneg else ev
-    if sig <= 15 and -22 <= exp10 <= 22:
-        v = float(m)
-        v = v * pow10[exp10] if exp10 >= 0 else v / pow10[-exp10]
-        return NUMBER, -v if neg else v, p
-    if sig == 0:
-        return NUMBER, -0.0 if neg else 0.0, p
+    if nd <= 18:
+        if m == 0:
+            return NUMBER, -0.0 if neg else 0.0, p
+        if m < 10 ** 15 and -22 <= exp10 <= 22:       # at most 15 significant digits
+            v = float(m)
+            v = v * pow10[exp10] if exp10 >= 0 else v / pow10[-exp10]
+            return NUMBER, -v if neg else v, p
     return _SLOW, np.nan, p
 
 
