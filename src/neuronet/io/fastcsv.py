@@ -434,6 +434,18 @@ def fill_inputs(X: np.ndarray, numeric: list, categorical: list) -> None:
         _fill_inputs(X, values, num_table, index, cat_table)
 
 
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _factorize_columns(buf, starts, ends, codes, at, rows, ks, local, firsts, n_firsts):
+    """``_factorize`` for the cells coded _TEXT of the columns ``ks`` (rows at … at + rows), a column a thread:
+    column ks[i]'s codes go to local[i], its first rows to firsts[i, :n_firsts[i]]."""
+    for i in numba.prange(len(ks)):
+        k = ks[i]
+        which = np.flatnonzero(codes[k, at:at + rows] == _TEXT)
+        f = _factorize(buf, starts[:rows, k], ends[:rows, k], which, local[i])
+        firsts[i, :len(f)] = f
+        n_firsts[i] = len(f)
+
+
 def _field_text(buf: np.ndarray, s: int, e: int, flag: int) -> str:
     raw = buf[s:e].tobytes().decode("utf-8")
     if flag == 2:                                      # the csv module's own unquoting
@@ -545,21 +557,23 @@ class _Columns:
         return {h: Column(self.values[k, :n], self.wide[k][:n] if k in self.wide else self.codes[k, :n],
                           list(self.index[k])) for k, h in enumerate(names)}
 
-    def finish(self, buf, k: int, at: int, rows: int, lo, hi, flags) -> None:
-        """Rows at … at + rows of column k, as ``_records`` left them: its _SLOW cells parsed, its _TEXT cells
-        given their codes (each distinct text decoded once), its cells kept as written if asked for. ``lo``,
-        ``hi``, ``flags``: the cells' bounds and quoting, (rows,)."""
+    def parse_slow(self, buf, k: int, at: int, rows: int, lo, hi) -> None:
+        """Rows at … at + rows of column k: its _SLOW cells (over 15 digits) by NumPy's correctly rounded parse."""
         out_v, out_c = self.values[k, at:at + rows], self.codes[k, at:at + rows]
         slow = np.flatnonzero(out_c == _SLOW)
-        if len(slow):                                   # more than 15 digits: NumPy's correctly rounded parse
+        if len(slow):
             out_v[slow] = _parse_slow(buf, lo, hi, slow)
             finite = np.isfinite(out_v[slow])
             out_c[slow] = np.where(finite, NUMBER, _TEXT)  # 1e999: kept as written, refused where it is used
-        which = np.flatnonzero(out_c == _TEXT)
+
+    def finish(self, buf, k: int, at: int, rows: int, lo, hi, flags, local, firsts) -> None:
+        """Rows at … at + rows of column k: its _TEXT cells given their codes (each distinct text decoded once;
+        ``local``, ``firsts``: ``_factorize``'s codes and first rows, or None when the column has no texts
+        there), its cells kept as written if asked for. ``lo``, ``hi``, ``flags``: the cells' bounds, quoting."""
+        out_v, out_c = self.values[k, at:at + rows], self.codes[k, at:at + rows]
+        which = np.flatnonzero(out_c == _TEXT) if firsts is not None else np.empty(0, dtype=np.int64)
         final = None
         if len(which):
-            local = np.empty(rows, dtype=np.int64)
-            firsts = _factorize(buf, lo, hi, which, local)
             final = np.empty(len(firsts), dtype=np.int64)
             number = np.full(len(firsts), np.nan)
             index = self.index[k]
@@ -693,9 +707,19 @@ class _Reader:
         self.n += total
         if total:
             self.per_row = (end - pos) / total
-            some = set(np.flatnonzero(texts.sum(axis=0)).tolist()) | set(cols.wide)
-            for k in sorted(some | {k for k, r in enumerate(cols.raw) if r is not None}):
-                cols.finish(buf, k, n, total, w.starts[:total, k], w.ends[:total, k], w.flags[:total, k])
+            marked = np.flatnonzero(texts.sum(axis=0)).tolist()          # columns with _TEXT or _SLOW cells
+            for k in marked:
+                cols.parse_slow(buf, k, n, total, w.starts[:total, k], w.ends[:total, k])
+            found = {}
+            for g in range(0, len(marked), GROUP):       # their texts hashed, GROUP columns at once
+                ks = np.array(marked[g:g + GROUP], dtype=np.int64)
+                local, firsts = np.empty((len(ks), total), dtype=np.int64), np.empty((len(ks), total), dtype=np.int64)
+                n_firsts = np.empty(len(ks), dtype=np.int64)
+                _factorize_columns(buf, w.starts, w.ends, cols.codes, n, total, ks, local, firsts, n_firsts)
+                found |= {k: (local[i], firsts[i, :n_firsts[i]]) for i, k in enumerate(ks.tolist())}
+            for k in sorted(set(marked) | set(cols.wide) | {k for k, r in enumerate(cols.raw) if r is not None}):
+                cols.finish(buf, k, n, total, w.starts[:total, k], w.ends[:total, k], w.flags[:total, k],
+                            *found.get(k, (None, None)))
         return end, line + int(np.sum(lines)), code
 
 
