@@ -6,20 +6,28 @@ dependency. The kernels here do what the csv module does (same quoting rules, sa
 results, checked by tests against :func:`neuronet.io.table.read_stream` on text streams) but
 store each block straight into compact columns (:mod:`neuronet.io.columns`):
 
-1. ``_scan`` splits a block into records and fields (start, end offsets), following quotes
-   across lines, and stops at the last complete record; a bad record count, an over-long
-   field or a quote left open at the end of the file is an error code with its line.
-2. ``_classify`` sorts each field: a plain number (parsed exactly when it has at most 15
-   significant digits and a decimal exponent within ±22, Clinger's fast path: one
-   correctly rounded operation), a number needing a full parse (Python's ``float``),
-   a missing cell, or text.
+1. ``_records`` splits records into fields, following quotes across lines, and sorts each
+   field in the same pass, while its bytes are in cache: a plain number (read where it
+   stands, exactly when it has at most 15 significant digits and a decimal exponent within
+   ±22, Clinger's fast path: one correctly rounded operation on exact operands), a number
+   needing a full parse (NumPy's correctly rounded one, later), a missing cell, or text.
+   Its cells go straight to the columns' arrays. A bad field count, an over-long field or
+   a quote left open at the end of the file is an error code with its line.
+2. ``_records_parallel`` reads a block in pieces on numba's threads, each piece from the
+   start of a line as if a record began there. Piece c's guess is confirmed when piece
+   c − 1 ended exactly where c began; otherwise a quoted field spans the bound, c and the
+   pieces after it are dropped, and the rest of the block is read in one piece. The rows
+   of the kept pieces close up (``_close_gaps``), and their lines are numbered in order.
 3. ``_factorize`` gives equal texts one code by hashing their bytes, so Python decodes
-   each distinct text once, not once a cell.
+   each distinct text once, not once a cell (``_factorize_columns``: a column a thread).
 
 Memory: the file is read in blocks of BLOCK bytes, into working arrays reused block by block; the
-columns' final arrays (12 bytes per cell) are sized from the first block and filled in place.
-On the machines this was measured on, touching fresh memory costs more than parsing, so the
-reader allocates as little of it as it can.
+columns' final arrays (9 bytes per cell: float64 values, int8 codes) are sized from the first
+block and filled in place. On the machines this was measured on, touching fresh memory costs
+about as much as parsing, so the reader allocates as little of it as it can.
+
+``fill_inputs`` (the preprocessing's input matrix for a big table) lives here too: it is the
+other compiled kernel over tables, and numba is imported only when one of them is needed.
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ SCAN_ROWS = 65_536          # rows read per call (a block may take several)
 MIN_PIECE = 2 ** 20         # bytes a piece read in parallel holds at least
 PIECES = 0                  # pieces read in parallel (0: numba's threads)
 _QUOTE, _COMMA, _LF, _CR = 34, 44, 10, 13
-# _scan's result codes
+# _records' result codes
 _OK, _MORE, _FIELDS, _LONG, _UNCLOSED = 0, 1, 2, 3, 4
 # a cell's code while its block is read, besides NUMBER and MISSING: a text, a number for NumPy's exact parse
 _TEXT, _SLOW = -3, -4
@@ -681,7 +689,7 @@ class _Reader:
                           _POW10)
         kept, lines0 = 0, []
         for c in range(m):
-            rows, end, lines, code, err_line, err_value, acc = out[c].tolist()
+            rows, end, lines, code, err_line, err_value, _ = out[c].tolist()
             if c and bounds[c] != out[c - 1, 1]:       # piece c did not start at a record: the rest is serial
                 self.serial_before = len(buf)
                 break
@@ -692,36 +700,35 @@ class _Reader:
             if code == _MORE:
                 break
         r = out[:kept]
-        return self._place(buf, int(bounds[0]), lines0[0], row0s[:kept], r[:, 0], lines0, r[:, 1], r[:, 2],
-                           r[:, 6], texts[:kept], int(r[-1, 3]))
-
-    def _place(self, buf, pos, line, row0s, rows, lines0, ends, lines, accs, texts, code):
-        """Close the gaps between the pieces' rows, check the text, finish the columns that hold texts."""
-        end = int(ends[-1])
-        total = int(np.sum(rows))
-        if max(accs) >= 128:
-            _check_text(buf, pos, end, self.name, line + int(np.sum(lines)))
-        w, cols, n = self.work, self.cols, self.n
-        _close_gaps(cols.values, cols.codes, cols.lines, w.starts, w.ends, w.flags, np.asarray(row0s, np.int64),
-                    np.asarray(rows, np.int64), np.asarray(lines0, np.int64), n, n)
+        start, end = int(bounds[0]), int(r[-1, 1])
+        if r[:, 6].max() >= 128:                     # a byte that is not ASCII: the records must be UTF-8
+            _check_text(buf, start, end, self.name, line)
+        _close_gaps(self.cols.values, self.cols.codes, self.cols.lines, w.starts, w.ends, w.flags, row0s[:kept],
+                    r[:, 0].copy(), np.array(lines0, dtype=np.int64), n, n)
+        total = int(r[:, 0].sum())
         self.n += total
         if total:
-            self.per_row = (end - pos) / total
-            marked = np.flatnonzero(texts.sum(axis=0)).tolist()          # columns with _TEXT or _SLOW cells
-            for k in marked:
-                cols.parse_slow(buf, k, n, total, w.starts[:total, k], w.ends[:total, k])
-            found = {}
-            for g in range(0, len(marked), GROUP):       # their texts hashed, GROUP columns at once
-                ks = np.array(marked[g:g + GROUP], dtype=np.int64)
-                local, firsts = np.empty((len(ks), total), dtype=np.int64), np.empty((len(ks), total), dtype=np.int64)
-                n_firsts = np.empty(len(ks), dtype=np.int64)
-                _factorize_columns(buf, w.starts, w.ends, cols.codes, n, total, ks, local, firsts, n_firsts)
-                found |= {k: (local[i], firsts[i, :n_firsts[i]]) for i, k in enumerate(ks.tolist())}
-            for k in sorted(set(marked) | set(cols.wide) | {k for k, r in enumerate(cols.raw) if r is not None}):
-                cols.finish(buf, k, n, total, w.starts[:total, k], w.ends[:total, k], w.flags[:total, k],
-                            *found.get(k, (None, None)))
-        return end, line + int(np.sum(lines)), code
+            self.per_row = (end - start) / total
+            self._texts(buf, n, total, texts[:kept].sum(axis=0))
+        return end, line, int(r[-1, 3])
 
+    def _texts(self, buf, n: int, total: int, marks: np.ndarray) -> None:
+        """The rows n … n + total just read: their long numbers parsed, their texts coded, their cells kept as
+        written where asked; ``marks`` (ncols,) counts each column's cells coded _TEXT or _SLOW."""
+        w, cols = self.work, self.cols
+        marked = np.flatnonzero(marks).tolist()
+        for k in marked:
+            cols.parse_slow(buf, k, n, total, w.starts[:total, k], w.ends[:total, k])
+        found = {}
+        for g in range(0, len(marked), GROUP):           # their texts hashed, GROUP columns at once
+            ks = np.array(marked[g:g + GROUP], dtype=np.int64)
+            local, firsts = np.empty((len(ks), total), dtype=np.int64), np.empty((len(ks), total), dtype=np.int64)
+            n_firsts = np.empty(len(ks), dtype=np.int64)
+            _factorize_columns(buf, w.starts, w.ends, cols.codes, n, total, ks, local, firsts, n_firsts)
+            found |= {k: (local[i], firsts[i, :n_firsts[i]]) for i, k in enumerate(ks.tolist())}
+        for k in sorted(set(marked) | set(cols.wide) | {k for k, r in enumerate(cols.raw) if r is not None}):
+            cols.finish(buf, k, n, total, w.starts[:total, k], w.ends[:total, k], w.flags[:total, k],
+                        *found.get(k, (None, None)))
 
 def read_path(path: Path, name: str, size: int, keep_text=()) -> Table:
     """Read the regular file at ``path`` (``size`` bytes) into a Table; the same result as the csv module's."""
