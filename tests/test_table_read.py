@@ -222,6 +222,33 @@ def test_numbers_read_back_exactly(tmp_path):
     assert np.signbit(col.values[cells.index("-0")])                  # -0 keeps its sign
 
 
+def test_long_numbers_read_exactly_by_eisel_lemire(tmp_path):
+    """16–19 significant digits (what repr and pandas.to_csv write) are read by Eisel–Lemire's algorithm, which
+    must give Python's float() bit for bit, or hand the cell to NumPy's exact parse: random bit patterns,
+    subnormals, the ends of float64, exact halfway points between two floats, and 19-digit mantissas."""
+    import struct
+    from decimal import Decimal, getcontext
+
+    getcontext().prec = 100
+    rng = np.random.default_rng(4)
+    bits = rng.integers(0, 2 ** 63, 6000, dtype=np.uint64) | (rng.integers(0, 2, 6000, dtype=np.uint64) << 63)
+    floats = [x for x in bits.view(np.float64).tolist() if np.isfinite(x)]
+    cells = [repr(x) for x in floats]
+    cells += [repr(float(x * f)) for x in (5e-324, 2.2250738585072014e-308, 1.7976931348623157e308)
+              for f in rng.uniform(0.5, 1.0, 300)]
+    for m, e in zip(rng.integers(2 ** 52, 2 ** 53, 2000).tolist(), rng.integers(-40, 12, 2000).tolist()):
+        cells.append(format(Decimal(2 * m + 1) * Decimal(2) ** (e - 1), "f"))      # halfway: ties to even
+    cells += [f"{m}e{e}" for m, e in zip(rng.integers(10 ** 15, 10 ** 18, 2000).tolist(),
+                                         rng.integers(-345, 310, 2000).tolist())]
+    cells += ["9007199254740993", "1e23", "8.98846567431158e307", "0.000123456789012345678", "-0.0000"]
+    (tmp_path / "long.csv").write_text("x\n" + "\n".join(cells) + "\n")
+    col = read_csv(tmp_path / "long.csv").columns["x"]
+    want = np.array([float(c) for c in cells])
+    finite = np.isfinite(want)
+    assert struct.pack(f"<{finite.sum()}d", *col.values[finite]) == struct.pack(f"<{finite.sum()}d", *want[finite])
+    assert (col.codes[~finite] >= 0).all()                 # beyond float64: kept as text, refused where used
+
+
 def test_a_header_the_csv_module_refuses_by_path_is_one_data_error(tmp_path):
     (tmp_path / "cr.csv").write_bytes(b"a,b\rc\n1,2\n")              # a lone carriage return inside the header
     with pytest.raises(DataError, match=r"cr.csv, line 1: not valid CSV \(new-line character seen"):
