@@ -138,8 +138,8 @@ def pieces(monkeypatch):
 
 
 AWKWARD = [
-    '\ufeffa,b,"c\nd"\r\n\r\n 1 ,"x, y",NA\n\n-0,"q""uote",\n1e999,"two\nlines",1_000\n'
-    '+.5,12345678901234567890,"z"w\n   \n0.1,3.141592653589793,\u00a0null\nnan,inf,１２\n',
+    ('\ufeffa,b,"c\nd"\r\n\r\n 1 ,"x, y",NA\n\n-0,"q""uote",\n1e999,"two\nlines",1_000\n'
+     '+.5,12345678901234567890,"z"w\n   \n0.1,3.141592653589793,\u00a0null\nnan,inf,１２\n'),
     "a,b\n1,2\r3,4\r\r5,6",                                     # lone carriage returns, no final line break
     'a,b\n"1\n2\n3",4\n5,"6\n\n7"\n' * 3,                       # quoted fields across the pieces' bounds
     "a,b\n" + "1,2\n" * 40 + '"x\n' * 3,                           # an unclosed quote after good records

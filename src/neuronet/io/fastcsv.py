@@ -777,7 +777,7 @@ class _Reader:
                           _POW10)
         kept, lines0 = 0, []
         for c in range(m):
-            rows, end, lines, code, err_line, err_value, _ = out[c].tolist()
+            _, end, lines, code, err_line, err_value, _ = out[c].tolist()
             if c and bounds[c] != out[c - 1, 1]:       # piece c did not start at a record: the rest is serial
                 self.serial_before = len(buf)
                 break
