@@ -141,6 +141,20 @@ def _eisel_lemire(man, exp10, neg):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
+def _digits(buf, p, e, m, lz):
+    """The digits at buf[p:] (before e) appended to the integer m: returns (where they stop, m, lz), lz counting
+    the leading zeros (digits read while m is 0). m wraps past 19 digits; the caller counts them."""
+    while p < e:
+        d = np.int64(buf[p]) - 48
+        if d < 0 or d > 9:
+            break
+        m = m * 10 + d
+        lz += m == 0
+        p += 1
+    return p, m, lz
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
 def _number(buf, p, e, pow10):
     """The number written at buf[p:] (before e): returns (code, value, end), code NUMBER, _SLOW (a number the exact
     fast path cannot take: NumPy parses it) or _TEXT (no number there); ``end`` is where the number's syntax
@@ -151,30 +165,15 @@ def _number(buf, p, e, pow10):
     if p < e and (buf[p] == 43 or buf[p] == 45):
         neg = buf[p] == 45
         p += 1
-    m = 0                                  # the digits as one integer: exact (as uint64) while at most 19
-    lz = 0                                 # leading zeros
-    q = p
-    while p < e:
-        d = np.int64(buf[p]) - 48
-        if d < 0 or d > 9:
-            break
-        m = m * 10 + d
-        lz += m == 0
-        p += 1
-    nd = p - q
+    q, m, lz = _digits(buf, p, e, 0, 0)   # the digits as one integer (exact as uint64 while at most 19)
+    nd = q - p
     frac = 0
+    p = q
     if p < e and buf[p] == 46:
-        p += 1
-        q = p
-        while p < e:
-            d = np.int64(buf[p]) - 48
-            if d < 0 or d > 9:
-                break
-            m = m * 10 + d
-            lz += m == 0
-            p += 1
-        frac = p - q
+        q, m, lz = _digits(buf, p + 1, e, m, lz)
+        frac = q - p - 1
         nd += frac
+        p = q
     if nd == 0:
         return _TEXT, np.nan, p
     exp10 = -frac
