@@ -101,7 +101,7 @@ def _mul128(a, b):
     return p11 + (p01 >> _S32) + (p10 >> _S32) + (mid >> _S32), (mid << _S32) | (p00 & _U32)
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(cache=True, nogil=True)
 def _eisel_lemire(man, exp10, neg):
     """man · 10**exp10 (man: a nonzero uint64, exact) correctly rounded to float64, by Eisel and Lemire's
     algorithm as Go's strconv writes it (eiselLemire64): returns (ok, value); not ok where it cannot decide
@@ -207,7 +207,7 @@ def _number(buf, p, e, pow10):
     return _SLOW, np.nan, p
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(cache=True, nogil=True)
 def _sort_cell(buf, s, e, na_bytes, na_len, pow10):
     """Sort the field buf[s:e] (unquoted, or a quoted field's content): returns (code, value, s, e) with s, e
     stripped of spaces and tabs; code NUMBER with its value, MISSING (empty, or an NA spelling), _SLOW or _TEXT."""
@@ -729,12 +729,12 @@ class _Reader:
     def read(self, raw, buf, pos: int, line: int, final: bool) -> tuple[int, int, int]:
         """Read records of buf from pos (as many as the working arrays take): returns (pos, line, code), the
         code _OK or _MORE (an unfinished record at the end of a block that is not the last)."""
-        m = PIECES or numba.get_num_threads()
         n = len(buf)
+        m = PIECES or min(numba.get_num_threads(), (n - pos) // MIN_PIECE)
         cap = self.work.cap
         if self.cols.size - self.n < min(cap, 1024):
             self.cols.grow(self.n, self.n + cap)
-        if m > 1 and n - pos >= 2 * MIN_PIECE and pos >= self.serial_before:
+        if m > 1 and pos >= self.serial_before:
             bounds = _pieces(raw, pos, n, m, int(0.9 * min(cap, self.cols.size - self.n)), self.per_row)
             if len(bounds) > 2:
                 got = self._parallel(buf, np.array(bounds, dtype=np.int64), final, line)
