@@ -201,6 +201,19 @@ def test_columns_grow_when_the_first_block_misjudges_the_row_count(tmp_path, mon
     assert fast.n_rows == 405 and fast.columns["b"].values[-1] == 399
 
 
+def test_columns_grow_while_pieces_are_read_in_parallel(tmp_path, monkeypatch, pieces):
+    """The first block (long rows) makes the columns far too short for the rows after it (3,000 short ones)."""
+    text = "a,b\n" + "".join(f"{'x' * 60},{i}\n" for i in range(5)) + "".join(f"s,{i}\n" for i in range(3000))
+    monkeypatch.setattr(fastcsv, "BLOCK", 200)
+    grown = []
+    monkeypatch.setattr(fastcsv._Columns, "grow", lambda self, n, need, grow=fastcsv._Columns.grow:
+                        grown.append(n) or grow(self, n, need))
+    fast, slow = both(tmp_path, text)
+    assert_same(fast, slow)
+    assert grown and fast.n_rows == 3005
+    assert fast.columns["b"].values.tolist() == list(range(5)) + list(range(3000))
+
+
 def test_a_column_with_many_texts_read_in_blocks(tmp_path, monkeypatch):
     text = "a,b\n" + "".join(f"t{i % 300},{i}\n" for i in range(900))
     monkeypatch.setattr(fastcsv, "BLOCK", 500)
