@@ -191,6 +191,10 @@ def test_fast_reader_equals_the_csv_module(tmp_path_factory, case):
     w.writerows(rows)
     fast, slow = both(tmp_path_factory.mktemp("eq"), buf.getvalue())
     assert_same(fast, slow)
+    with pytest.MonkeyPatch.context() as mp:               # and read in parallel pieces of a few bytes
+        mp.setattr(fastcsv, "MIN_PIECE", 1)
+        mp.setattr(fastcsv, "PIECES", 3)
+        assert_same(both(tmp_path_factory.mktemp("eq"), buf.getvalue())[0], slow)
 
 
 def test_columns_grow_when_the_first_block_misjudges_the_row_count(tmp_path, monkeypatch):
