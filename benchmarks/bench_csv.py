@@ -2,16 +2,20 @@
 
 A 1,000,000-row file (20 numeric columns written with 6 significant digits, a text column of
 5 colours and one of 50 cities, 1 % empty cells) is generated in a temporary folder. Each
-contender runs in a fresh subprocess (so that peak memory is its own, ``ru_maxrss``):
+contender runs in a fresh subprocess (so that peak memory is its own: ``VmHWM``, the peak resident set of
+the process's memory since it started, on Linux; ``ru_maxrss`` elsewhere, which on Linux also counts the
+parent's resident set at the fork, here the hundreds of MiB that wrote the file):
 
 * pandas: ``pandas.read_csv(path)``;
 * neuronet: ``read_csv(path)``, ``Preprocessing.fit`` and ``transform`` to the float64 input matrix.
 
 Aims (issue 11, item 9): neuronet's time ≤ 2× pandas', and its peak memory ≤ 3× the size of
 the float64 matrix it produces. ``--digits 17`` writes every number as Python's repr (17
-significant digits: the slow path of the number parser).
+significant digits: the slow path of the number parser). ``--before SRC`` adds a third
+contender in the same rounds: neuronet imported from another source tree (``SRC/neuronet``, e.g.
+an earlier commit's ``src`` from ``git archive``), for a before/after under the same load.
 
-    python benchmarks/bench_csv.py [--rows 1000000] [--digits 6] [--repeats 3]
+    python benchmarks/bench_csv.py [--rows 1000000] [--digits 6] [--repeats 3] [--before SRC]
 """
 
 from __future__ import annotations
@@ -51,6 +55,16 @@ CHILD = {
 }
 
 
+PEAK_CODE = textwrap.dedent("""
+    def PEAK():
+        try:                                               # Linux: this process's own peak (reset at exec)
+            with open("/proc/self/status") as fh:
+                return next(int(x.split()[1]) * 1024 for x in fh if x.startswith("VmHWM:"))
+        except (OSError, StopIteration):
+            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+""")
+
+
 def write_file(path: str, rows: int, digits: int, seed: int = 0) -> None:
     """20 numeric columns, 2 text columns, the target y; about 1 % of the numeric cells empty."""
     rng = np.random.default_rng(seed)
@@ -69,22 +83,25 @@ def write_file(path: str, rows: int, digits: int, seed: int = 0) -> None:
             fh.write("".join(",".join(text[b]) + f",{c1[b]},{c2[b]},{fmt(y[b])}\n" for b in range(n)))
 
 
-def run(who: str, path: str, warm: str) -> dict:
+def run(who: str, path: str, warm: str, src: str | None = None) -> dict:
+    """One contender in a fresh process; ``src``: the source tree to import neuronet from (``--before``)."""
     code = textwrap.dedent("""
         import json, resource, sys, time
         PATH, WARM = sys.argv[1], sys.argv[2]
-    """) + textwrap.dedent(CHILD[who]) + textwrap.dedent("""
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """) + PEAK_CODE + textwrap.dedent(CHILD["neuronet" if who == "before" else who]) + textwrap.dedent("""
+        peak = PEAK()
         print(json.dumps({"seconds": seconds, "peak_bytes": peak, **extra}))
     """)
-    out = subprocess.run([sys.executable, "-c", code, path, warm], capture_output=True, text=True, check=True)
+    env = dict(os.environ, PYTHONPATH=src) if src else None
+    out = subprocess.run([sys.executable, "-c", code, path, warm], capture_output=True, text=True, check=True,
+                         env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def baseline() -> int:
     """Peak memory of a Python that has imported what the neuronet contender imports, before reading anything."""
-    code = ("import resource; from neuronet.io.preprocess import Preprocessing; import neuronet.io.fastcsv; "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)")
+    code = ("import resource; from neuronet.io.preprocess import Preprocessing; import neuronet.io.fastcsv\n"
+            + PEAK_CODE + "print(PEAK())")
     return int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
 
 
@@ -97,6 +114,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--digits", type=int, default=6)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--before", help="a source tree holding an earlier neuronet, timed in the same rounds")
     args = ap.parse_args()
     print(machine())
     with tempfile.TemporaryDirectory() as d:
@@ -107,10 +125,12 @@ def main() -> None:
         size = os.path.getsize(path)
         print(f"file: {args.rows:,} rows, 23 columns, {size / 2 ** 20:,.0f} MiB, numbers with {args.digits} "
               f"significant digits (written in {time.perf_counter() - t:.0f} s)")
-        results = {"pandas": [], "neuronet": []}
-        for _ in range(args.repeats):                      # interleaved: both see the same machine load
+        results = {"pandas": [], "neuronet": []} | ({"before": []} if args.before else {})
+        if args.before:
+            run("before", warm, warm, args.before)         # its numba cache filled, not timed
+        for _ in range(args.repeats):                      # interleaved: all see the same machine load
             for who in results:
-                results[who].append(run(who, path, warm))
+                results[who].append(run(who, path, warm, args.before if who == "before" else None))
         base = baseline()
     p = min(r["seconds"] for r in results["pandas"])
     n = min(r["seconds"] for r in results["neuronet"])
@@ -129,6 +149,12 @@ def main() -> None:
           f"both, one after the other): {', '.join(f'{r:.2f}' for r in rounds)}, median {np.median(rounds):.2f}")
     print(f"peak memory / matrix: {peak / matrix:.2f} (aim ≤ 3); above the interpreter's baseline: "
           f"{(peak - base) / matrix:.2f}")
+    if args.before:
+        b = results["before"]
+        before = [x["seconds"] / y["seconds"] for x, y in zip(b, results["pandas"])]
+        print(f"before ({args.before}): {min(r['seconds'] for r in b):6.2f} s best (all: {_all(b)}), peak memory "
+              f"{max(r['peak_bytes'] for r in b) / 2 ** 20:,.0f} MiB; ratio to pandas per round: "
+              f"{', '.join(f'{r:.2f}' for r in before)}, median {np.median(before):.2f}")
 
 
 if __name__ == "__main__":

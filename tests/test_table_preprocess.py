@@ -209,6 +209,54 @@ def test_transform_is_the_same_whatever_the_row_blocks(monkeypatch):
     np.testing.assert_allclose(whole[:, 0], (v - f["mean"]) / f["std"])
 
 
+def test_the_compiled_fill_of_a_big_matrix_writes_what_numpy_writes(monkeypatch):
+    """Big tables' input matrices are written by a numba kernel, 8 columns a call: the same bits as NumPy's path,
+    with missing cells, written numbers, indicators, unseen and "(other)" categories, a dropped column."""
+    from neuronet.io import preprocess
+
+    rng = np.random.default_rng(2)
+    n = 300
+    cols = {f"x{k}": [rng.choice(["", "NA", "1,234", "7%", f"{v:.4g}"], p=[.05, .05, .05, .05, .8])
+                      for v in rng.normal(size=n) * 10 ** k] for k in range(11)}
+    cols["x3"] = [c.replace("%", "") for c in cols["x3"]]          # no missing cells: no indicator
+    cols["x3"] = [c if c not in ("", "NA") else "1" for c in cols["x3"]]
+    cols |= {f"c{k}": list(rng.choice(["a", "b", "", f"z{k}"] + [f"w{i}" for i in range(k * 5)], n)) for k in range(10)}
+    cols["id"] = [f"row{i}" for i in range(n)]
+    cols["y"] = list(rng.choice(["p", "q"], n))
+    t = Table.from_mapping(cols)
+    p = Preprocessing.fit(t.rows(np.arange(200)), "y", max_categories=6)
+    assert p.features[-1]["kind"] == "dropped" and not p.features[3]["indicator"]
+    monkeypatch.setattr(preprocess, "FAST_FILL", 10 ** 12)
+    slow = p.transform(t)
+    monkeypatch.setattr(preprocess, "FAST_FILL", 0)
+    fast = p.transform(t)
+    np.testing.assert_array_equal(fast, slow)
+    assert fast.shape[1] > 2 * 8 and np.isnan(fast).sum() == 0
+
+
+def test_long_tables_fitted_two_columns_at_a_time_give_the_loops_results_and_first_error(monkeypatch):
+    from neuronet.io import preprocess
+
+    rng = np.random.default_rng(3)
+    cols = {f"x{k}": [f"{v:.3g}" if v > -1.5 else "" for v in rng.normal(size=60)] for k in range(6)}
+    cols |= {"c": list(rng.choice(["a", "b", ""], 60)), "y": list(rng.choice(["p", "q"], 60))}
+    t = Table.from_mapping(cols)
+    serial = Preprocessing.fit(t, "y")
+    counts_serial: dict = {}
+    X = serial.transform(t, counts_serial)
+    monkeypatch.setattr(preprocess, "PARALLEL_ROWS", 0)
+    threaded = Preprocessing.fit(t, "y")
+    assert threaded.to_dict() == serial.to_dict()
+    counts: dict = {}
+    np.testing.assert_array_equal(threaded.transform(t, counts), X)
+    assert counts == counts_serial and list(counts) == list(counts_serial)
+    bad = dict(cols, x2=["oops"] * 5 + cols["x2"][5:], x4=["bad"] * 5 + cols["x4"][5:])
+    with pytest.raises(DataError, match="column 'x2': 5 cells are not numbers"):   # the first bad column, as
+        Preprocessing.fit(Table.from_mapping(bad), "y")                            # the loop says
+    with pytest.raises(DataError, match="column 'x2'"):
+        serial.transform(Table.from_mapping(dict(bad, x2=["1e999"] * 60)))
+
+
 def test_tiny_values_standardize():
     t = table("x,y\n0,p\n2.75e-303,q\n")
     X = Preprocessing.fit(t, "y").transform(t)

@@ -130,6 +130,46 @@ def test_blocks_split_records_anywhere(tmp_path, monkeypatch):
     assert_same(fast, slow)
 
 
+@pytest.fixture
+def pieces(monkeypatch):
+    """Blocks read in parallel pieces of a few bytes each: every record boundary is a guess to confirm."""
+    monkeypatch.setattr(fastcsv, "MIN_PIECE", 1)
+    monkeypatch.setattr(fastcsv, "PIECES", 5)
+
+
+AWKWARD = [
+    ('\ufeffa,b,"c\nd"\r\n\r\n 1 ,"x, y",NA\n\n-0,"q""uote",\n1e999,"two\nlines",1_000\n'
+     '+.5,12345678901234567890,"z"w\n   \n0.1,3.141592653589793,\u00a0null\nnan,inf,１２\n'),
+    "a,b\n1,2\r3,4\r\r5,6",                                     # lone carriage returns, no final line break
+    'a,b\n"1\n2\n3",4\n5,"6\n\n7"\n' * 3,                       # quoted fields across the pieces' bounds
+    "a,b\n" + "1,2\n" * 40 + '"x\n' * 3,                           # an unclosed quote after good records
+    "a,b\n" + "1,2\n" * 40 + "3\n" + "1,2\n" * 5,                # too few fields, in a later piece
+    "a,b\n" + "1,2\n" * 30 + "3,caf\xe9\n",
+]
+
+
+@pytest.mark.parametrize("text", AWKWARD)
+def test_pieces_read_in_parallel_give_what_the_csv_module_gives(tmp_path, pieces, monkeypatch, text):
+    for block in (37, 4096):
+        monkeypatch.setattr(fastcsv, "BLOCK", block)
+        fast, slow = both(tmp_path, text)
+        assert_same(fast, slow)
+
+
+def test_pieces_read_in_parallel_line_numbers_and_texts(tmp_path, pieces):
+    rng = np.random.default_rng(1)
+    cells = ["1.5", '"a,b"', '"multi\nline"', "", "x", '"q""q"', "-2e-3", "   ", "12345678901234567", "NA"]
+    text = "a,b,c\n" + "".join(",".join(rng.choice(cells, 3)) + rng.choice(["\n", "\r\n", "\n\n"])
+                               for _ in range(500))
+    fast, slow = both(tmp_path, text)
+    assert_same(fast, slow)
+    assert fast.n_rows == 500
+    many = "a,b\n" + "".join(f"t{i % 300},{i}\n" for i in range(900))   # codes become int32 mid-read
+    fast, slow = both(tmp_path, many)
+    assert_same(fast, slow)
+    assert fast.columns["a"].codes.dtype == np.int32
+
+
 CELLS = st.one_of(
     st.sampled_from(["", "NA", "n/a", "?", "null", "1", "-0.5", "1e5", "1E-300", "12345678901234567", "0.1",
                      "007", "1,234", "35%", "$5", "inf", "1_0", "abc", "Ab c", "  7  ", "x\ty"]),
@@ -151,6 +191,10 @@ def test_fast_reader_equals_the_csv_module(tmp_path_factory, case):
     w.writerows(rows)
     fast, slow = both(tmp_path_factory.mktemp("eq"), buf.getvalue())
     assert_same(fast, slow)
+    with pytest.MonkeyPatch.context() as mp:               # and read in parallel pieces of a few bytes
+        mp.setattr(fastcsv, "MIN_PIECE", 1)
+        mp.setattr(fastcsv, "PIECES", 3)
+        assert_same(both(tmp_path_factory.mktemp("eq"), buf.getvalue())[0], slow)
 
 
 def test_columns_grow_when_the_first_block_misjudges_the_row_count(tmp_path, monkeypatch):
@@ -159,6 +203,19 @@ def test_columns_grow_when_the_first_block_misjudges_the_row_count(tmp_path, mon
     fast, slow = both(tmp_path, text)
     assert_same(fast, slow)
     assert fast.n_rows == 405 and fast.columns["b"].values[-1] == 399
+
+
+def test_columns_grow_while_pieces_are_read_in_parallel(tmp_path, monkeypatch, pieces):
+    """The first block (long rows) makes the columns far too short for the rows after it (3,000 short ones)."""
+    text = "a,b\n" + "".join(f"{'x' * 60},{i}\n" for i in range(5)) + "".join(f"s,{i}\n" for i in range(3000))
+    monkeypatch.setattr(fastcsv, "BLOCK", 200)
+    grown = []
+    monkeypatch.setattr(fastcsv._Columns, "grow", lambda self, n, need, grow=fastcsv._Columns.grow:
+                        grown.append(n) or grow(self, n, need))
+    fast, slow = both(tmp_path, text)
+    assert_same(fast, slow)
+    assert grown and fast.n_rows == 3005
+    assert fast.columns["b"].values.tolist() == list(range(5)) + list(range(3000))
 
 
 def test_a_column_with_many_texts_read_in_blocks(tmp_path, monkeypatch):
@@ -180,6 +237,33 @@ def test_numbers_read_back_exactly(tmp_path):
     col = read_csv(tmp_path / "n.csv").columns["x"]
     np.testing.assert_array_equal(col.values, [float(c) for c in cells])
     assert np.signbit(col.values[cells.index("-0")])                  # -0 keeps its sign
+
+
+def test_long_numbers_read_exactly_by_eisel_lemire(tmp_path):
+    """16–19 significant digits (what repr and pandas.to_csv write) are read by Eisel–Lemire's algorithm, which
+    must give Python's float() bit for bit, or hand the cell to NumPy's exact parse: random bit patterns,
+    subnormals, the ends of float64, exact halfway points between two floats, and 19-digit mantissas."""
+    import struct
+    from decimal import Decimal, getcontext
+
+    getcontext().prec = 100
+    rng = np.random.default_rng(4)
+    bits = rng.integers(0, 2 ** 63, 6000, dtype=np.uint64) | (rng.integers(0, 2, 6000, dtype=np.uint64) << 63)
+    floats = [x for x in bits.view(np.float64).tolist() if np.isfinite(x)]
+    cells = [repr(x) for x in floats]
+    cells += [repr(float(x * f)) for x in (5e-324, 2.2250738585072014e-308, 1.7976931348623157e308)
+              for f in rng.uniform(0.5, 1.0, 300)]
+    for m, e in zip(rng.integers(2 ** 52, 2 ** 53, 2000).tolist(), rng.integers(-40, 12, 2000).tolist()):
+        cells.append(format(Decimal(2 * m + 1) * Decimal(2) ** (e - 1), "f"))      # halfway: ties to even
+    cells += [f"{m}e{e}" for m, e in zip(rng.integers(10 ** 15, 10 ** 18, 2000).tolist(),
+                                         rng.integers(-345, 310, 2000).tolist())]
+    cells += ["9007199254740993", "1e23", "8.98846567431158e307", "0.000123456789012345678", "-0.0000"]
+    (tmp_path / "long.csv").write_text("x\n" + "\n".join(cells) + "\n")
+    col = read_csv(tmp_path / "long.csv").columns["x"]
+    want = np.array([float(c) for c in cells])
+    finite = np.isfinite(want)
+    assert struct.pack(f"<{finite.sum()}d", *col.values[finite]) == struct.pack(f"<{finite.sum()}d", *want[finite])
+    assert (col.codes[~finite] >= 0).all()                 # beyond float64: kept as text, refused where used
 
 
 def test_a_header_the_csv_module_refuses_by_path_is_one_data_error(tmp_path):

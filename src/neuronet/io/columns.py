@@ -52,7 +52,10 @@ def fresh_array(shape, dtype=np.float64) -> np.ndarray:
 
     Why: filling a large new array page by page costs more than the parsing that fills it on some
     machines (on the shared, virtualized one the benchmarks ran on, 504 MiB took 4.8 s faulted in page
-    by page, 0.8–1.9 s mapped at once; filling it afterwards 0.07 s). Elsewhere: ``np.empty``.
+    by page, 0.8–1.9 s mapped at once; filling it afterwards 0.07 s). Idle, mapping it takes 0.18 s
+    every run; ``np.empty`` (which asks for transparent huge pages) took 0.03 s when the process before
+    had just freed such pages and 0.2–1.3 s when it had not, so the cost is kept predictable. Elsewhere:
+    ``np.empty``.
     """
     dtype = np.dtype(dtype)
     n = int(np.prod(shape)) * dtype.itemsize
