@@ -6,16 +6,44 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from neuronet import DataError
-from neuronet.io import fastcsv
+from neuronet.io import fastcsv, reading
 from neuronet.io.reading import read_csv
 from neuronet.io.table import MAX_FIELD, MAX_LINE, read_stream
+
+
+@pytest.fixture(autouse=True)
+def fast_reader_for_every_size(monkeypatch):
+    """These tests hold the fast reader to the csv module's tables and messages, on files of any size:
+    read_csv sends files under reading.SMALL_FILE to the csv module, so that threshold is 0 here."""
+    monkeypatch.setattr(reading, "SMALL_FILE", 0)
+
+
+def test_a_small_file_is_read_by_the_csv_module_without_numba_and_to_the_same_table(tmp_path, monkeypatch):
+    text = 'a,b,c\n1,"x, y",3.5\n2,,NA\n"q""r",z,71%\n'
+    (tmp_path / "s.csv").write_text(text)
+    fast = read_csv(tmp_path / "s.csv", keep_text=["a"])
+    monkeypatch.setattr(reading, "SMALL_FILE", 2 << 20)
+    code = ("import sys; from neuronet.io.reading import read_csv; t = read_csv(sys.argv[1]); "
+            "print(t.n_rows, 'numba' in sys.modules, 'neuronet.io.fastcsv' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "s.csv")], capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONPATH": str(Path(reading.__file__).parents[2])})
+    assert out.stdout.split() == ["3", "False", "False"]
+    assert_same(fast, read_csv(tmp_path / "s.csv", keep_text=["a"]))
+    fast_calls = []
+    monkeypatch.setattr(fastcsv, "read_path", lambda *a, read=fastcsv.read_path: fast_calls.append(a) or read(*a))
+    read_csv(tmp_path / "s.csv")
+    (tmp_path / "big.csv").write_text("a\n" + "1\n" * (1 << 20))          # 2 MiB and 2 bytes: the fast reader
+    assert read_csv(tmp_path / "big.csv").n_rows == 1 << 20
+    assert [a[0].name for a in fast_calls] == ["big.csv"]
 
 
 def both(tmp_path, text: str | bytes, name: str = "t.csv"):
