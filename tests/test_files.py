@@ -202,7 +202,7 @@ def test_a_file_holding_what_save_refuses_is_refused_on_load(tmp_path, text, wor
         edited = data.replace(b"12345", text.encode())
     else:                                            # same header length: the edit stays inside a JSON string
         n = struct.unpack("<Q", data[:8])[0]
-        header = data[8:8 + n].replace(b"12345", text.encode()).ljust(n + len(text) - 5)
+        header = data[8:8 + n].replace(b"12345", text.encode())
         edited = struct.pack("<Q", len(header)) + header + data[8 + n:]
     (tmp_path / f"m{suffix}").write_bytes(edited)
     with pytest.raises(ModelFileError) as e:

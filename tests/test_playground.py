@@ -147,6 +147,10 @@ def test_a_run_is_reproduced_by_its_snippet_bit_for_bit(tmp_path, monkeypatch, s
         ended = [net.theta for net in s.nets]
         model, code = s.model_file(), s.snippet()
         s.reset()
+        fresh = s.snippet().splitlines()                # not trained yet: the whole run, said before the call
+        compile("\n".join(fresh), "fresh.py", "exec")
+        call = next(i for i, line in enumerate(fresh) if line.startswith("result = nn.train("))
+        assert fresh[call - 1].startswith("# The playground has not trained yet; this runs the 30 epochs")
         for _ in range(4):                              # paused part-way: four single epochs
             s.step()
         _wait_idle(s)

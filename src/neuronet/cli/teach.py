@@ -14,6 +14,8 @@ from ..io import tabular
 from ..errors import DataError
 from ._app import (app, _handled, _out, _positive, safe)
 
+NBSP = "\u00a0"      # a space textwrap does not break at (printed as a plain space)
+
 
 @app.command()
 @_handled
@@ -69,7 +71,8 @@ def explain(
         else:
             X, Y = (examples.running_example_data() if steps > 1
                     else tuple(a[None] for a in examples.running_example_input()))         # (K, 1), (K, 1)
-            header = (f"The running example of the seed, {examples.SEED}, "
+            seed = examples.SEED.replace(examples.AUTHOR, examples.AUTHOR.replace(" ", NBSP))   # one name, one line
+            header = (f"The running example of the seed, {seed}, "
                       + (f"on {len(X)} training points of y = 2x (x = "
                          + ", ".join(f"{v:g}".replace("-", "−") for v in X[:, 0]) + ")"
                          if steps > 1 else "on its documented example x = 0.5, y = 1"))
@@ -90,9 +93,7 @@ def explain(
         return
     if header:
         width = max(_out().width, 60)
-        held = header.replace("sil ver", "sil\u00a0ver")       # the seed's author's name is not cut in two
-        print(safe(textwrap.fill(held, width, break_on_hyphens=False).replace("\u00a0", " "), newlines=True)
-              + "\n")
+        print(safe(textwrap.fill(header, width, break_on_hyphens=False).replace(NBSP, " "), newlines=True) + "\n")
     print(safe(e.text(width=max(_out().width, 60)), newlines=True))
 
 

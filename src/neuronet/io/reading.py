@@ -16,8 +16,8 @@ from .table import Table, from_dataset, read_bytes_stream, read_stream, regular_
 
 # Files smaller than this are read by the csv module, like standard input: the same table and the same
 # messages (tests/test_table_read.py holds both readers to that), without numba. Measured on the 2-core
-# machine, a 4.3 MiB file of 22,000 rows (import + read + fit + transform, numba's cache warm): 0.61 s
-# fast reader, 0.73 s csv module; at 2 MiB they are about even, and below it the csv module wins. With an
+# machine (import + read + fit + transform, numba's cache warm), 23 columns: at 2.1 MiB (10,700 rows)
+# 0.60–0.67 s fast reader, 0.45–0.52 s csv module; at 4.3 MiB (22,000 rows) 0.61 s and 0.73 s. With an
 # empty numba cache (a new install, a first `neuronet train data.csv`) the fast reader first compiles
 # for 11 s, which a small file should never pay.
 SMALL_FILE = 2 << 20

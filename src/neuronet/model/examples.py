@@ -70,7 +70,8 @@ from .graph import Graph
 from .network import Network
 
 #: The seed itself, named wherever neuronet says "the seed": title, author, year.
-SEED = "“A Simple Introduction to Neural Networks” (sil ver, LessWrong, 2020)"
+AUTHOR = "sil ver"                 # the seed's author, as they sign (two words, one name)
+SEED = f"“A Simple Introduction to Neural Networks” ({AUTHOR}, LessWrong, 2020)"
 
 #: The twelve edges of the running example with their documented weights.
 RUNNING_EXAMPLE_WEIGHTS: dict[tuple[int, int], float] = {

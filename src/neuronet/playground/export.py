@@ -57,15 +57,15 @@ def snippet(net: nn.Network, d: Data, s: dict, epoch: int) -> str:
     lines.append(f"net = g.build(seed={s['seed']})")
     o = run_options(s, int((~d.test).sum()))
     indent = " " * len("result = nn.train(")
-    lines += ["",
-              f"result = nn.train(net, X[train], Y[train], loss={o['loss']!r}, optimizer={o['optimizer']!r},",
+    lines += [""]
+    if epoch == 0:
+        lines += [f"# The playground has not trained yet; this runs the {o['epochs']} epochs it is set to."]
+    lines += [f"result = nn.train(net, X[train], Y[train], loss={o['loss']!r}, optimizer={o['optimizer']!r},",
               f"{indent}step_size={o['step_size']!r}, schedule={o['schedule']!r}, batch_size={o['batch_size']!r},",
               f"{indent}epochs={o['epochs']}, restarts={o['restarts']}, seed={o['seed']}"
               + ("," if 0 < epoch < o["epochs"] else ")")]
     if 0 < epoch < o["epochs"]:      # paused part-way: the same call, stopped where the playground stopped
         lines += [f"{indent}callback=lambda info: info['epoch'] >= {epoch})   # the playground paused here"]
-    elif epoch == 0:
-        lines.insert(-1, f"# The playground has not trained yet; this runs the {o['epochs']} epochs it is set to.")
     lines += ["print(result.summary())",
               "result.network.save('playground.json')"]
     return "\n".join(lines) + "\n"

@@ -28,7 +28,6 @@ from neuronet.io import tabular
 from neuronet.seeing._layout import COLORS, symbol
 
 from . import export, inside
-from .export import run_options
 from .data import Data, bounds, builtin_data, csv_data, csv_table, finite, grid, numeric_columns, scores
 from .network import build_network
 from .settings import DEFAULTS, REGRESSION_LOSSES, SettingError, check_settings
@@ -36,8 +35,8 @@ from .settings import DEFAULTS, REGRESSION_LOSSES, SettingError, check_settings
 GRID = 48                        # the best restart's boundary: GRID × GRID points
 SMALL_GRID = 20                  # … the small multiples of the others
 CURVE_POINTS = 400               # loss curves sent to the page: at most this many points each
-ROWS_PER_CHUNK = 1_000           # the page is redrawn after about this many example-updates per restart,
-CHUNK_EPOCHS = 20                # … or at most this many epochs,
+REDRAW_ROWS = 1_000              # the page is redrawn after about this many example-updates per restart,
+REDRAW_EPOCHS = 20               # … or at most this many epochs,
 PACE_SECONDS = 0.03              # … and training goes on this long after: a learner can follow (and the CPU breathe)
 
 
@@ -252,7 +251,7 @@ class Session:
         tr = ~d.test
         X, Y = d.X[tr], d.targets(s["loss"], tr)
         n = len(X)
-        every = max(1, min(ROWS_PER_CHUNK // max(n, 1), CHUNK_EPOCHS))   # epochs between two redraws
+        every = max(1, min(REDRAW_ROWS // max(n, 1), REDRAW_EPOCHS))   # epochs between two redraws
         since = 0
 
         def watch(info: dict) -> bool | None:
@@ -281,7 +280,7 @@ class Session:
                 time.sleep(PACE_SECONDS)
             return None
 
-        return nn.train(net, X, Y, **run_options(s, n), callback=watch)
+        return nn.train(net, X, Y, **export.run_options(s, n), callback=watch)
 
     def _publish(self, weights: np.ndarray, status: list, epoch: int) -> None:
         """The restarts' weights (R, P) after ``epoch`` epochs become what the page sees (under the lock)."""
